@@ -1,0 +1,125 @@
+# SPDX-License-Identifier: GPL-2.0
+# eacct: per-cgroup energy and carbon accounting.
+#
+#   make            module, BPF objects and userspace
+#   make check      every test; ends with "N passed, N failed"
+#   make demo       boots a Debian kernel in QEMU with the module, shows it
+#   make bench      benchmarks into bench-results.json
+#   make install    module, tools and headers onto this host
+
+KVER_RUNNING := $(shell uname -r)
+# The running kernel's build dir if present, else the newest Debian headers.
+KDIR ?= $(firstword $(wildcard /lib/modules/$(KVER_RUNNING)/build) \
+	$(lastword $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V)))
+KVER ?= $(patsubst linux-headers-%,%,$(notdir $(KDIR)))
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+
+B := build
+CC ?= gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Werror
+USER_CFLAGS := $(CFLAGS) $(WARN) -Iinclude/uapi -Iuserspace -I$(B)/bpf
+SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+
+LIB_SRCS := userspace/lib/batch.c userspace/lib/cgroupfs.c
+LIB_HDRS := $(wildcard userspace/lib/*.h) include/uapi/linux/eacct.h
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(B)/bpf/%.bpf.o,$(BPF_SRCS))
+BPF_SKELS := $(patsubst bpf/%.bpf.c,$(B)/bpf/%.skel.h,$(BPF_SRCS))
+TOOLS := $(B)/bin/eacct-write
+UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
+
+.PHONY: all module bpf userspace check demo bench install clean deps \
+	unit unit-asan gates vm-test host-bpf-test vm-binaries
+
+all: module bpf userspace
+
+deps:
+	@scripts/install-deps.sh
+
+module:
+	@test -n "$(KDIR)" || { echo "no kernel headers: apt-get install linux-headers-amd64" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+# --- BPF: CO-RE objects and libbpf skeletons --------------------------------
+$(B)/bpf/vmlinux.h: | $(B)/bpf
+	$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
+
+$(B)/bpf/%.bpf.o: bpf/%.bpf.c $(B)/bpf/vmlinux.h $(wildcard bpf/*.h)
+	$(CLANG) -target bpf -D__TARGET_ARCH_x86 -g -O2 -Wall -Werror \
+		-I$(B)/bpf -Ibpf -c $< -o $@
+
+$(B)/bpf/%.skel.h: $(B)/bpf/%.bpf.o
+	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+bpf: $(BPF_OBJS) $(BPF_SKELS)
+
+# --- userspace ----------------------------------------------------------------
+$(B)/bin/eacct-write: userspace/eacct-write.c $(LIB_SRCS) $(LIB_HDRS) | $(B)/bin
+	$(CC) $(USER_CFLAGS) -o $@ $< $(LIB_SRCS)
+
+$(B)/bin/cgroup-events-test: tests/host/cgroup_events_test.c $(B)/bpf/cgroup_events.skel.h \
+		$(LIB_SRCS) $(LIB_HDRS) | $(B)/bin
+	$(CC) $(USER_CFLAGS) -o $@ $< $(LIB_SRCS) -lbpf -lelf -lz
+
+userspace: $(TOOLS)
+
+# Static binaries for the busybox initramfs of the VM tests.
+VMBIN ?= $(B)/vm/bin
+vm-binaries: $(VMBIN)/abitest $(VMBIN)/bench $(VMBIN)/eacct-write
+$(VMBIN)/abitest: tests/vm/abitest.c $(LIB_SRCS) $(LIB_HDRS)
+	@mkdir -p $(VMBIN)
+	$(CC) $(USER_CFLAGS) -static -o $@ $< $(LIB_SRCS)
+$(VMBIN)/bench: tests/vm/bench.c $(LIB_SRCS) $(LIB_HDRS)
+	@mkdir -p $(VMBIN)
+	$(CC) $(USER_CFLAGS) -static -o $@ $< $(LIB_SRCS)
+$(VMBIN)/eacct-write: userspace/eacct-write.c $(LIB_SRCS) $(LIB_HDRS)
+	@mkdir -p $(VMBIN)
+	$(CC) $(USER_CFLAGS) -static -o $@ $< $(LIB_SRCS)
+
+# --- tests ----------------------------------------------------------------------
+$(B)/tests/%: tests/unit/%.c $(LIB_SRCS) $(LIB_HDRS) | $(B)/tests
+	$(CC) $(USER_CFLAGS) -o $@ $< $(LIB_SRCS) -lcmocka
+$(B)/tests/asan/%: tests/unit/%.c $(LIB_SRCS) $(LIB_HDRS) | $(B)/tests/asan
+	$(CC) $(SAN_FLAGS) $(WARN) -Iinclude/uapi -Iuserspace -o $@ $< $(LIB_SRCS) -lcmocka
+
+unit: $(addprefix $(B)/tests/,$(UNIT_TESTS))
+	@for t in $^; do $$t || exit 1; done
+unit-asan: $(addprefix $(B)/tests/asan/,$(UNIT_TESTS))
+	@for t in $^; do $$t || exit 1; done
+
+host-bpf-test: $(B)/bin/cgroup-events-test
+	$<
+
+gates:
+	tests/gates.sh "$(KDIR)"
+
+vm-test: vm-binaries
+	tests/vm/run.sh $(VM_KVERS)
+
+check:
+	@tests/run-all.sh
+
+demo:
+	@scripts/install-deps.sh
+	@tests/vm/run.sh --mode demo $(DEMO_KVER)
+
+bench:
+	@scripts/install-deps.sh
+	@tests/bench.sh
+
+install: all
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	depmod -a $(KVER)
+	install -D -m 0755 $(B)/bin/eacct-write $(DESTDIR)/usr/local/sbin/eacct-write
+	install -D -m 0644 include/uapi/linux/eacct.h $(DESTDIR)/usr/local/include/linux/eacct.h
+
+$(B)/bpf $(B)/bin $(B)/tests $(B)/tests/asan:
+	mkdir -p $@
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	rm -rf $(B) bench-results.json

@@ -1,0 +1,825 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * In-guest tests of eacct.ko's ABI: /dev/eacct, /sys/kernel/eacct and
+ * /proc/eacct/processes, against real cgroups. Prints TAP lines.
+ *
+ * Usage: abitest TEST...   (see the table at the end)
+ * Needs: eacct.ko loaded, cgroup2 at CG_ROOT, root.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/netlink.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../../userspace/lib/batch.h"
+
+#define CG_ROOT "/sys/fs/cgroup"
+#define TEST_CG CG_ROOT "/eacct-test"
+#define SYS "/sys/kernel/eacct"
+#define MIRROR SYS "/cgroups/eacct-test"
+#define DEV "/dev/eacct"
+#define PKG0 EACCT_DOMAIN(EACCT_CLASS_CPU, 0)
+#define DRAM0 EACCT_DOMAIN(EACCT_CLASS_DRAM, 0)
+#define GPU0 EACCT_DOMAIN(EACCT_CLASS_GPU, 0)
+
+static int failures;
+
+static void tap(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s - ", ok ? "ok" : "not ok");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	if (!ok)
+		failures++;
+}
+
+static void diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("# ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+static int read_str(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+/* A sysfs counter, or UINT64_MAX when it cannot be read. */
+static uint64_t rd(const char *fmt, ...)
+{
+	char path[512], buf[64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	if (read_str(path, buf, sizeof(buf)))
+		return UINT64_MAX;
+	return strtoull(buf, NULL, 10);
+}
+
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+static uint64_t cg_id(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? 0 : st.st_ino;
+}
+
+static uint64_t next_seq(void)
+{
+	return rd(SYS "/seq") + 1;
+}
+
+/* Write raw bytes to /dev/eacct as one write(); 0 or -errno. */
+static int dev_write(const void *buf, size_t len)
+{
+	int fd = open(DEV, O_WRONLY), err = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, buf, len);
+	if (n < 0)
+		err = -errno;
+	else if ((size_t)n != len)
+		err = -EIO;
+	close(fd);
+	return err;
+}
+
+static int batch_write(struct eacct_batch *b)
+{
+	size_t len;
+	void *buf = eacct_batch_encode(b, &len);
+	int err;
+
+	if (!buf)
+		return -ENOMEM;
+	err = dev_write(buf, len);
+	free(buf);
+	return err;
+}
+
+/* One cgroup record in a batch of its own, with the next sequence number. */
+static int charge(uint64_t id, uint32_t domain, uint64_t uj, uint64_t ug)
+{
+	struct eacct_batch b;
+	int err;
+
+	eacct_batch_init(&b, next_seq());
+	eacct_batch_add_cgroup(&b, id, domain, uj, ug);
+	err = batch_write(&b);
+	eacct_batch_free(&b);
+	return err;
+}
+
+/* Wait up to @ms for @path to exist (or not); the sync runs every 1 s. */
+static bool wait_path(const char *path, bool want, int ms)
+{
+	for (; ms > 0; ms -= 50) {
+		if (exists(path) == want)
+			return true;
+		usleep(50 * 1000);
+	}
+	return exists(path) == want;
+}
+
+static void mkcg(const char *path)
+{
+	if (mkdir(path, 0755) && errno != EEXIST)
+		diag("mkdir %s: %s", path, strerror(errno));
+}
+
+/*
+ * Everything a reader can see, as one string: each file under
+ * /sys/kernel/eacct (stats/batches_rejected excepted, it counts refusals)
+ * and /proc/eacct/processes.
+ */
+static void snap_dir(const char *dir, char **out, size_t *len, FILE *f)
+{
+	struct dirent **names;
+	char path[1024], buf[4096];
+	struct stat st;
+	int n, i;
+
+	n = scandir(dir, &names, NULL, alphasort);
+	for (i = 0; i < n; i++) {
+		const char *name = names[i]->d_name;
+
+		if (name[0] == '.' || !strcmp(name, "batches_rejected") ||
+		    !strcmp(name, "budget_ug")) {
+			free(names[i]);
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		if (!lstat(path, &st) && S_ISDIR(st.st_mode))
+			snap_dir(path, out, len, f);
+		else if (!read_str(path, buf, sizeof(buf)))
+			fprintf(f, "%s=%s", path, buf);
+		free(names[i]);
+	}
+	free(names);
+}
+
+static char *snapshot(void)
+{
+	char *out = NULL, buf[65536];
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	snap_dir(SYS, &out, &len, f);
+	if (!read_str("/proc/eacct/processes", buf, sizeof(buf)))
+		fputs(buf, f);
+	fclose(f);
+	return out;
+}
+
+static void setup_tree(void)
+{
+	static const char *const tree[] = {
+		TEST_CG, TEST_CG "/A", TEST_CG "/A/B", TEST_CG "/A/B/C",
+		TEST_CG "/D",
+	};
+	struct eacct_batch b;
+	size_t i;
+	int err;
+
+	/* Zero records register cgroups, as eacctd does when they appear. */
+	eacct_batch_init(&b, next_seq());
+	for (i = 0; i < sizeof(tree) / sizeof(tree[0]); i++) {
+		mkcg(tree[i]);
+		eacct_batch_add_cgroup(&b, cg_id(tree[i]), PKG0, 0, 0);
+	}
+	err = batch_write(&b);
+	eacct_batch_free(&b);
+	tap(!err && rd(MIRROR "/A/B/C/energy_uj") == 0 &&
+	    rd(MIRROR "/D/energy_uj") == 0, "zero records register cgroups");
+}
+
+static void test_hierarchy(void)
+{
+	uint64_t root0 = rd(SYS "/cgroups/energy_uj");
+	uint64_t pkg0 = rd(SYS "/domains/package-0/energy_uj");
+	uint64_t c = cg_id(TEST_CG "/A/B/C"), seq = next_seq();
+	struct eacct_batch b;
+	int err;
+
+	if (pkg0 == UINT64_MAX)
+		pkg0 = 0;
+	eacct_batch_init(&b, seq);
+	eacct_batch_add_cgroup(&b, c, PKG0, 1000, 10);
+	eacct_batch_add_cgroup(&b, cg_id(TEST_CG "/A/B"), DRAM0, 500, 5);
+	eacct_batch_add_cgroup(&b, cg_id(TEST_CG "/D"), GPU0, 7, 1);
+	eacct_batch_add_cgroup(&b, cg_id(CG_ROOT), PKG0, 3, 0);
+	err = batch_write(&b);
+	eacct_batch_free(&b);
+	tap(!err, "valid batch of 4 records applied (%s)", strerror(-err));
+	tap(rd(SYS "/seq") == seq, "seq reads back the applied sequence");
+	tap(rd(MIRROR "/A/B/C/id") == c, "nested cgroup mirrored, id is its inode");
+	tap(rd(MIRROR "/A/B/C/cpu_energy_uj") == 1000 &&
+	    rd(MIRROR "/A/B/C/energy_uj") == 1000 &&
+	    rd(MIRROR "/A/B/C/carbon_ug") == 10, "leaf counters");
+	tap(rd(MIRROR "/A/B/energy_uj") == 1500 &&
+	    rd(MIRROR "/A/B/cpu_energy_uj") == 1000 &&
+	    rd(MIRROR "/A/B/dram_energy_uj") == 500 &&
+	    rd(MIRROR "/A/B/carbon_ug") == 15, "parent includes its child");
+	tap(rd(MIRROR "/A/energy_uj") == 1500 && rd(MIRROR "/energy_uj") == 1507,
+	    "grandparents include all descendants");
+	tap(rd(MIRROR "/D/gpu_energy_uj") == 7, "gpu class counted");
+	tap(rd(SYS "/cgroups/energy_uj") - root0 == 1510,
+	    "root cgroup includes everything, its own charge too");
+	tap(rd(SYS "/domains/package-0/energy_uj") - pkg0 == 1003 &&
+	    rd(SYS "/domains/dram-0/energy_uj") != UINT64_MAX &&
+	    rd(SYS "/domains/gpu-0/energy_uj") != UINT64_MAX,
+	    "domain node totals");
+
+	eacct_batch_init(&b, seq);
+	eacct_batch_add_cgroup(&b, c, PKG0, 1000, 10);
+	err = batch_write(&b);
+	tap(err == -EALREADY, "replayed sequence refused with EALREADY (%s)",
+	    strerror(-err));
+	b.seq = seq - 1;
+	err = batch_write(&b);
+	tap(err == -EALREADY, "older sequence refused with EALREADY");
+	eacct_batch_free(&b);
+	tap(rd(MIRROR "/A/B/C/cpu_energy_uj") == 1000, "replays counted nothing");
+}
+
+struct bad_case {
+	const char *name;
+	int expect;
+	size_t len;
+	char *buf;
+};
+
+static char *valid_batch(uint64_t seq, int nr, size_t *len)
+{
+	struct eacct_batch b;
+	char *buf;
+	int i;
+
+	eacct_batch_init(&b, seq);
+	for (i = 0; i < nr; i++)
+		eacct_batch_add_cgroup(&b, cg_id(TEST_CG "/A/B/C"), PKG0, 111, 1);
+	eacct_batch_add_process(&b, getpid(), cg_id(TEST_CG "/A/B/C"), PKG0,
+				111, 1, "abitest");
+	buf = eacct_batch_encode(&b, len);
+	eacct_batch_free(&b);
+	return buf;
+}
+
+static void test_malformed(void)
+{
+	uint64_t seq = next_seq();
+	struct eacct_batch_header *h;
+	struct eacct_cgroup_record *r;
+	struct eacct_process_record *p;
+	struct bad_case cases[32];
+	int n = 0, i, err;
+	char *before, *after;
+	uint64_t rejected;
+	size_t len;
+
+#define CASE(_name, _expect) do {					\
+		cases[n].name = _name;					\
+		cases[n].expect = _expect;				\
+		cases[n].buf = valid_batch(seq, 2, &cases[n].len);	\
+		h = (void *)cases[n].buf;				\
+		r = (void *)(h + 1);					\
+		p = (void *)(r + 2);					\
+	} while (0)
+#define END n++
+
+	CASE("empty write", -EINVAL); cases[n].len = 0; END;
+	CASE("short header", -EINVAL); cases[n].len = 10; END;
+	CASE("wrong magic", -EBADMSG); h->magic ^= 1; END;
+	CASE("unknown version", -EPROTONOSUPPORT); h->version = 2; END;
+	CASE("wrong header size", -EPROTONOSUPPORT); h->header_size += 8; END;
+	CASE("flags set", -EINVAL); h->flags = 1; END;
+	CASE("reserved set", -EINVAL); h->reserved = 1; END;
+	CASE("sequence zero", -EINVAL); h->seq = 0; END;
+	CASE("count larger than data", -EINVAL); h->nr_cgroup_records = 3; END;
+	CASE("truncated record", -EINVAL); cases[n].len -= 8; END;
+	CASE("trailing bytes", -EINVAL);
+	cases[n].buf = realloc(cases[n].buf, cases[n].len + 4);
+	memset(cases[n].buf + cases[n].len, 0, 4); cases[n].len += 4; END;
+	CASE("record count overflow", -EMSGSIZE);
+	h->nr_cgroup_records = 0xffffffff; END;
+	CASE("process count overflow", -EMSGSIZE);
+	h->nr_process_records = 0xfffffff0; END;
+	CASE("unknown domain class", -EDOM); r[1].domain = EACCT_DOMAIN(3, 0); END;
+	CASE("domain index out of range", -EDOM);
+	r[0].domain = EACCT_DOMAIN(EACCT_CLASS_GPU, EACCT_MAX_DOMAIN_INDEX); END;
+	CASE("zero cgroup id", -EINVAL); r[1].cgroup_id = 0; END;
+	CASE("no such cgroup", -ENOENT); r[1].cgroup_id = 0x7fffffffffffULL; END;
+	CASE("record flags set", -EINVAL); r[0].flags = 4; END;
+	CASE("energy delta too large", -ERANGE);
+	r[0].energy_uj = EACCT_MAX_DELTA + 1; END;
+	CASE("carbon delta too large", -ERANGE); r[1].carbon_ug = ~0ULL; END;
+	CASE("process tgid zero", -EINVAL); p->tgid = 0; END;
+	CASE("process comm unterminated", -EINVAL);
+	memset(p->comm, 'x', sizeof(p->comm)); END;
+	CASE("process unknown domain", -EDOM); p->domain = EACCT_DOMAIN(9, 0); END;
+	CASE("process in no such cgroup", -ENOENT);
+	p->cgroup_id = 0x7ffffffffffeULL; END;
+	CASE("stale sequence", -EALREADY); h->seq = seq - 1; END;
+
+	/* A new cgroup and a bad one: the new one must not appear. */
+	mkcg(TEST_CG "/E");
+	CASE("new cgroup beside an unknown one", -ENOENT);
+	r[0].cgroup_id = cg_id(TEST_CG "/E");
+	r[1].cgroup_id = 0x7ffffffffffdULL; END;
+
+	before = snapshot();
+	for (i = 0; i < n; i++) {
+		rejected = rd(SYS "/stats/batches_rejected");
+		err = dev_write(cases[i].buf, cases[i].len);
+		after = snapshot();
+		tap(err == cases[i].expect && !strcmp(before, after) &&
+		    rd(SYS "/stats/batches_rejected") == rejected + 1,
+		    "malformed: %s -> %s, nothing changed", cases[i].name,
+		    strerror(-cases[i].expect));
+		if (err != cases[i].expect)
+			diag("got %s", strerror(-err));
+		free(after);
+		free(cases[i].buf);
+	}
+	tap(!exists(MIRROR "/E"), "refused batch left no directory behind");
+
+	/* Oversized: larger than EACCT_BATCH_MAX_BYTES. */
+	len = EACCT_BATCH_MAX_BYTES + 64;
+	cases[0].buf = calloc(1, len);
+	err = dev_write(cases[0].buf, len);
+	after = snapshot();
+	tap(err == -EMSGSIZE && !strcmp(before, after),
+	    "malformed: oversized write -> EMSGSIZE, nothing changed");
+	free(after);
+	free(cases[0].buf);
+	free(before);
+	rmdir(TEST_CG "/E");
+}
+
+static int run_as_nobody(int (*fn)(void *), void *arg)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (setgid(65534) || setuid(65534))
+			_exit(100);
+		_exit(fn(arg));
+	}
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 200;
+}
+
+static int unpriv_open(void *arg __attribute__((unused)))
+{
+	int fd = open(DEV, O_WRONLY);
+
+	return fd < 0 ? errno : 0;
+}
+
+static int unpriv_write_fd(void *arg)
+{
+	size_t len;
+	char *buf = valid_batch(next_seq(), 1, &len);
+	ssize_t n = write(*(int *)arg, buf, len);
+
+	return n < 0 ? errno : 0;
+}
+
+static int unpriv_budget(void *arg __attribute__((unused)))
+{
+	return -write_str(MIRROR "/A/budget_ug", "1");
+}
+
+static void test_unprivileged(void)
+{
+	char *before = snapshot(), *after;
+	int fd, rc;
+
+	rc = run_as_nobody(unpriv_open, NULL);
+	tap(rc == EACCES, "unprivileged open of /dev/eacct refused (mode 0600): %s",
+	    strerror(rc));
+	chmod(DEV, 0666);
+	rc = run_as_nobody(unpriv_open, NULL);
+	tap(rc == EPERM, "unprivileged open refused without CAP_SYS_ADMIN even at mode 0666: %s",
+	    strerror(rc));
+	chmod(DEV, 0600);
+	fd = open(DEV, O_WRONLY);
+	rc = run_as_nobody(unpriv_write_fd, &fd);
+	close(fd);
+	tap(rc == EPERM, "root's fd handed to an unprivileged writer refused: %s",
+	    strerror(rc));
+	rc = run_as_nobody(unpriv_budget, NULL);
+	tap(rc == EACCES, "unprivileged budget_ug write refused: %s", strerror(rc));
+	after = snapshot();
+	tap(!strcmp(before, after), "unprivileged attempts changed nothing");
+	free(before);
+	free(after);
+}
+
+static int uevent_socket(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = 1 };
+	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
+			NETLINK_KOBJECT_UEVENT);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		diag("uevent socket: %s", strerror(errno));
+		return -1;
+	}
+	return fd;
+}
+
+/* Wait for a uevent carrying every string in @want; true if seen. */
+static bool uevent_wait(int fd, const char *const *want, int ms)
+{
+	char buf[8192];
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	ssize_t n;
+	int i, found;
+	char *s;
+
+	while (poll(&pfd, 1, ms) > 0) {
+		n = recv(fd, buf, sizeof(buf) - 1, 0);
+		if (n <= 0)
+			return false;
+		buf[n] = '\0';
+		found = 0;
+		for (i = 0; want[i]; i++)
+			for (s = buf; s < buf + n; s += strlen(s) + 1)
+				if (!strcmp(s, want[i])) {
+					found++;
+					break;
+				}
+		if (want[found] == NULL)
+			return true;
+	}
+	return false;
+}
+
+static void test_budget(void)
+{
+	uint64_t a = cg_id(TEST_CG "/A"), c = cg_id(TEST_CG "/A/B/C");
+	uint64_t carbon = rd(MIRROR "/A/carbon_ug");
+	char buf[32], idenv[64];
+	const char *want[] = { "ACTION=change", "EACCT_BUDGET_EXCEEDED=1",
+			       idenv, NULL };
+	struct pollfd pfd;
+	int fd, ufd, rc;
+	pid_t pid;
+
+	snprintf(idenv, sizeof(idenv), "EACCT_CGROUP_ID=%" PRIu64, a);
+	snprintf(buf, sizeof(buf), "%" PRIu64, carbon + 100);
+	tap(!write_str(MIRROR "/A/budget_ug", buf) &&
+	    rd(MIRROR "/A/budget_ug") == carbon + 100, "budget_ug set by root");
+	tap(rd(MIRROR "/A/budget_exceeded") == 0, "within budget: budget_exceeded 0");
+	tap(write_str(MIRROR "/A/budget_ug", "12abc") == -EINVAL &&
+	    rd(MIRROR "/A/budget_ug") == carbon + 100, "malformed budget refused, budget kept");
+
+	ufd = uevent_socket();
+	fd = open(MIRROR "/A/budget_exceeded", O_RDONLY);
+	read(fd, buf, sizeof(buf));
+	pid = fork();
+	if (pid == 0) {
+		usleep(300 * 1000);
+		/* 60 + 50 over two batches: the second crosses the budget. */
+		_exit(charge(c, PKG0, 1, 60) || charge(c, PKG0, 1, 50));
+	}
+	pfd = (struct pollfd){ .fd = fd, .events = POLLPRI | POLLERR };
+	rc = poll(&pfd, 1, 10000);
+	lseek(fd, 0, SEEK_SET);
+	memset(buf, 0, sizeof(buf));
+	read(fd, buf, sizeof(buf) - 1);
+	tap(rc == 1 && (pfd.revents & POLLPRI) && atoi(buf) == 1,
+	    "poll() on budget_exceeded woken when a batch crosses the budget");
+	waitpid(pid, &rc, 0);
+	tap(uevent_wait(ufd, want, 3000), "KOBJ_CHANGE uevent with EACCT_BUDGET_EXCEEDED=1");
+	tap(rd(MIRROR "/A/B/budget_exceeded") == 0, "descendants without a budget unaffected");
+
+	want[1] = "EACCT_BUDGET_EXCEEDED=0";
+	write_str(MIRROR "/A/budget_ug", "0");
+	tap(rd(MIRROR "/A/budget_exceeded") == 0 && uevent_wait(ufd, want, 3000),
+	    "clearing the budget flips it back, with a uevent");
+	close(fd);
+	close(ufd);
+}
+
+static bool proc_line(pid_t pid, char *line, size_t len)
+{
+	char buf[65536], *s, *save = NULL, pfx[16];
+
+	snprintf(pfx, sizeof(pfx), "%d ", pid);
+	if (read_str("/proc/eacct/processes", buf, sizeof(buf)))
+		return false;
+	for (s = strtok_r(buf, "\n", &save); s; s = strtok_r(NULL, "\n", &save))
+		if (!strncmp(s, pfx, strlen(pfx))) {
+			snprintf(line, len, "%s", s);
+			return true;
+		}
+	return false;
+}
+
+static int count_exited(void)
+{
+	char buf[65536], *s;
+	int n = 0;
+
+	if (read_str("/proc/eacct/processes", buf, sizeof(buf)))
+		return -1;
+	for (s = buf; (s = strstr(s, " exited ")); s++)
+		n++;
+	return n;
+}
+
+static void test_processes(void)
+{
+	uint64_t c = cg_id(TEST_CG "/A/B/C");
+	char line[512], expect[512], pidbuf[16];
+	struct eacct_batch b;
+	pid_t child, gone;
+	int i, err, status;
+
+	child = fork();
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	gone = fork();
+	if (gone == 0)
+		_exit(0);
+	waitpid(gone, &status, 0);
+	snprintf(pidbuf, sizeof(pidbuf), "%d", child);
+	write_str(TEST_CG "/A/B/C/cgroup.procs", pidbuf);
+
+	eacct_batch_init(&b, next_seq());
+	eacct_batch_add_cgroup(&b, c, PKG0, 700, 7);
+	eacct_batch_add_process(&b, child, c, PKG0, 400, 4, "worker");
+	eacct_batch_add_process(&b, child, c, GPU0, 30, 1, "worker");
+	eacct_batch_add_process(&b, gone, c, DRAM0, 20, 0, "short lived");
+	err = batch_write(&b);
+	eacct_batch_free(&b);
+	tap(!err, "batch with process records applied");
+	snprintf(expect, sizeof(expect),
+		 "%d worker live %" PRIu64 " /eacct-test/A/B/C 400 0 30 5", child, c);
+	tap(proc_line(child, line, sizeof(line)) && !strcmp(line, expect),
+	    "live process row: pid comm state cgroup energies carbon");
+	if (strcmp(line, expect))
+		diag("got '%s' want '%s'", line, expect);
+	snprintf(expect, sizeof(expect),
+		 "%d short\\040lived exited %" PRIu64 " /eacct-test/A/B/C 0 20 0 0",
+		 gone, c);
+	tap(proc_line(gone, line, sizeof(line)) && !strcmp(line, expect),
+	    "process gone before its first record shown as exited, comm escaped");
+	if (strcmp(line, expect))
+		diag("got '%s' want '%s'", line, expect);
+
+	kill(child, SIGKILL);
+	waitpid(child, &status, 0);
+	for (i = 0; i < 60 && proc_line(child, line, sizeof(line)) &&
+	     !strstr(line, " exited "); i++)
+		usleep(50 * 1000);
+	tap(strstr(line, " exited ") && strstr(line, " 400 0 30 5"),
+	    "killed process turns exited and keeps its energy");
+
+	write_str("/sys/module/eacct/parameters/retain_max_processes", "2");
+	eacct_batch_init(&b, next_seq());
+	for (i = 0; i < 5; i++)
+		eacct_batch_add_process(&b, 4000000 + i, c, PKG0, 1, 0, "x");
+	err = batch_write(&b);
+	eacct_batch_free(&b);
+	for (i = 0; i < 60 && count_exited() > 2; i++)
+		usleep(50 * 1000);
+	tap(!err && count_exited() == 2, "exited processes bounded by retain_max_processes");
+	write_str("/sys/module/eacct/parameters/retain_max_processes", "1024");
+}
+
+static void test_rename_rmdir(void)
+{
+	uint64_t d = cg_id(TEST_CG "/D"), f, f2;
+	char path[256];
+
+	/*
+	 * cgroup v2 refuses rename(2) (kernel/cgroup/cgroup.c), so a path
+	 * never changes under an id; the mirror must not move either.
+	 */
+	errno = 0;
+	tap(rename(TEST_CG "/D", TEST_CG "/D2") && errno != ENOENT &&
+	    exists(TEST_CG "/D"), "kernel refuses rename(2) of a v2 cgroup (%s)",
+	    strerror(errno));
+	usleep(1200 * 1000);
+	tap(exists(MIRROR "/D") && !exists(MIRROR "/D2") &&
+	    rd(MIRROR "/D/id") == d, "mirror keeps the path after a sync");
+
+	tap(!rmdir(TEST_CG "/D"), "cgroup D removed");
+	for (int i = 0; i < 60 && rd(MIRROR "/D/removed") != 1; i++)
+		usleep(50 * 1000);
+	tap(rd(MIRROR "/D/removed") == 1 && rd(MIRROR "/D/gpu_energy_uj") == 7,
+	    "removed cgroup still readable, marked removed");
+	tap(!charge(d, GPU0, 3, 0) && rd(MIRROR "/D/gpu_energy_uj") == 10,
+	    "a last interval charged after rmdir still lands");
+
+	/* A new cgroup takes the name of a removed one. */
+	mkcg(TEST_CG "/F");
+	f = cg_id(TEST_CG "/F");
+	charge(f, PKG0, 5, 0);
+	rmdir(TEST_CG "/F");
+	wait_path(MIRROR "/F/removed", true, 100);
+	for (int i = 0; i < 60 && rd(MIRROR "/F/removed") != 1; i++)
+		usleep(50 * 1000);
+	mkcg(TEST_CG "/F");
+	f2 = cg_id(TEST_CG "/F");
+	tap(!charge(f2, PKG0, 9, 0), "new cgroup with a removed one's name charged");
+	snprintf(path, sizeof(path), MIRROR "/F@%" PRIu64 "/energy_uj", f);
+	tap(rd(MIRROR "/F/id") == f2 && rd(MIRROR "/F/energy_uj") == 9 &&
+	    rd("%s", path) == 5, "the removed one moved to F@<id>, counters kept");
+	rmdir(TEST_CG "/F");
+
+	write_str("/sys/module/eacct/parameters/retain_secs", "1");
+	tap(wait_path(MIRROR "/D", false, 5000), "removed cgroup dropped after retain_secs");
+	tap(rd(MIRROR "/gpu_energy_uj") >= 10, "its energy stays in its parent");
+	write_str("/sys/module/eacct/parameters/retain_secs", "300");
+
+	write_str("/sys/module/eacct/parameters/retain_max", "1");
+	mkcg(TEST_CG "/G1");
+	mkcg(TEST_CG "/G2");
+	charge(cg_id(TEST_CG "/G1"), PKG0, 1, 0);
+	charge(cg_id(TEST_CG "/G2"), PKG0, 1, 0);
+	rmdir(TEST_CG "/G1");
+	usleep(1200 * 1000);
+	rmdir(TEST_CG "/G2");
+	tap(wait_path(MIRROR "/G1", false, 4000) && exists(MIRROR "/G2"),
+	    "retain_max bounds removed cgroups, oldest dropped first");
+	write_str("/sys/module/eacct/parameters/retain_max", "1024");
+}
+
+/* Writers racing for sequence numbers while readers and cgroups churn. */
+static void test_stress(void)
+{
+	uint64_t c = cg_id(TEST_CG "/A/B/C");
+	uint64_t root0 = rd(SYS "/cgroups/energy_uj"), applied = 0, v;
+	int pipefd[2], i, status;
+	pid_t kids[6];
+	time_t end = time(NULL) + 4;
+
+	if (pipe(pipefd))
+		return;
+	for (i = 0; i < 2; i++) {
+		kids[i] = fork();
+		if (kids[i] == 0) {
+			uint64_t mine = 0;
+			int err;
+
+			while (time(NULL) < end) {
+				err = charge(c, i ? DRAM0 : PKG0, 13 + i, 1);
+				if (!err)
+					mine += 13 + i;
+				else if (err != -EALREADY)
+					_exit(1);
+			}
+			write(pipefd[1], &mine, sizeof(mine));
+			_exit(0);
+		}
+	}
+	for (; i < 4; i++) {
+		kids[i] = fork();
+		if (kids[i] == 0) {
+			while (time(NULL) < end) {
+				rd(MIRROR "/A/B/C/energy_uj");
+				rd(MIRROR "/A/energy_uj");
+				free(snapshot());
+			}
+			_exit(0);
+		}
+	}
+	kids[i] = fork();
+	if (kids[i] == 0) {
+		char path[128];
+		int n = 0;
+
+		while (time(NULL) < end) {
+			snprintf(path, sizeof(path), TEST_CG "/churn%d", n++ % 8);
+			mkcg(path);
+			charge(cg_id(path), PKG0, 0, 0);
+			rmdir(path);
+		}
+		_exit(0);
+	}
+	for (i = 0; i < 5; i++) {
+		waitpid(kids[i], &status, 0);
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			diag("child %d failed", i);
+	}
+	for (i = 0; i < 2; i++)
+		if (read(pipefd[0], &v, sizeof(v)) == sizeof(v))
+			applied += v;
+	close(pipefd[0]);
+	close(pipefd[1]);
+	diag("stress: %" PRIu64 " uJ applied by two racing writers", applied);
+	tap(applied > 0 && rd(SYS "/cgroups/energy_uj") - root0 == applied,
+	    "under concurrent ingest, reads and cgroup churn every applied joule is counted once");
+}
+
+static void test_cleanup(void)
+{
+	rmdir(TEST_CG "/A/B/C");
+	rmdir(TEST_CG "/A/B");
+	rmdir(TEST_CG "/A");
+	for (int i = 0; i < 8; i++) {
+		char path[128];
+
+		snprintf(path, sizeof(path), TEST_CG "/churn%d", i);
+		rmdir(path);
+	}
+}
+
+static const struct {
+	const char *name;
+	void (*fn)(void);
+} tests[] = {
+	{ "setup", setup_tree },
+	{ "hierarchy", test_hierarchy },
+	{ "malformed", test_malformed },
+	{ "unprivileged", test_unprivileged },
+	{ "budget", test_budget },
+	{ "processes", test_processes },
+	{ "rename", test_rename_rmdir },
+	{ "stress", test_stress },
+	{ "cleanup", test_cleanup },
+};
+
+int main(int argc, char **argv)
+{
+	size_t t;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		for (t = 0; t < sizeof(tests) / sizeof(tests[0]); t++)
+			if (!strcmp(argv[i], tests[t].name))
+				break;
+		if (t == sizeof(tests) / sizeof(tests[0])) {
+			fprintf(stderr, "abitest: unknown test %s\n", argv[i]);
+			return 2;
+		}
+		diag("abitest %s", tests[t].name);
+		tests[t].fn();
+	}
+	return failures ? 1 : 0;
+}

@@ -1,0 +1,91 @@
+#!/bin/bash
+# Boot real Debian kernels under QEMU with eacct.ko and run one guest mode.
+#
+#   tests/vm/run.sh [--mode test|demo|bench] [KVER...]
+#
+# KVER defaults to every kernel with both /boot/vmlinuz-KVER and headers.
+# test: prints the guest's TAP lines and a summary, exits non-zero on any
+# failure, missing result or hung guest. bench: writes build/vm/bench-KVER.txt.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=$top/build/vm
+mode=test
+timeout_s=${EACCT_VM_TIMEOUT:-600}
+
+if [ "${1:-}" = --mode ]; then
+	mode=$2
+	shift 2
+fi
+kvers=("$@")
+if [ ${#kvers[@]} -eq 0 ]; then
+	for k in /boot/vmlinuz-*; do
+		v=${k#/boot/vmlinuz-}
+		[ -d "/usr/src/linux-headers-$v" ] && kvers+=("$v")
+	done
+fi
+[ ${#kvers[@]} -gt 0 ] || { echo "run.sh: no kernel with headers in /boot" >&2; exit 1; }
+
+mkdir -p "$build/bin"
+make -s -C "$top" vm-binaries VMBIN="$build/bin"
+
+total_pass=0
+total_fail=0
+for kver in "${kvers[@]}"; do
+	kdir=/usr/src/linux-headers-$kver
+	out=$build/$kver
+	rm -rf "$out"
+	mkdir -p "$out/src" "$out/root/bin"
+	# A private copy per kernel: kbuild writes its objects beside the sources.
+	cp -r "$top/kmod" "$top/include" "$top/Kbuild" "$out/src/"
+	make -s -C "$kdir" M="$out/src" W=1 modules >"$out/kbuild.log" 2>&1 ||
+		{ cat "$out/kbuild.log"; exit 1; }
+
+	cp /bin/busybox "$out/root/bin/busybox"
+	cp "$top/tests/vm/init" "$top/tests/vm/guest-test.sh" \
+	   "$top/tests/vm/guest-demo.sh" "$out/root/"
+	cp "$out/src/kmod/eacct.ko" "$build/bin/abitest" "$build/bin/bench" \
+	   "$build/bin/eacct-write" "$out/root/"
+	mkdir -p "$out/root/proc" "$out/root/sys" "$out/root/dev" "$out/root/tmp"
+	(cd "$out/root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/initrd.gz"
+
+	echo "# booting $kver ($mode)"
+	set +e
+	timeout "$timeout_s" qemu-system-x86_64 -m 2048 -smp 2 -nographic \
+		-no-reboot -kernel "/boot/vmlinuz-$kver" -initrd "$out/initrd.gz" \
+		-append "console=ttyS0 quiet panic=-1 slab_nomerge eacct_mode=$mode" \
+		</dev/null >"$out/serial.log" 2>&1
+	rc=$?
+	set -e
+	tr -d '\r' <"$out/serial.log" >"$out/guest.log"
+
+	case $mode in
+	test)
+		grep -E '^(ok|not ok|#)' "$out/guest.log" | sed "s/^/[$kver] /"
+		pass=$(grep -c '^ok' "$out/guest.log" || true)
+		fail=$(grep -c '^not ok' "$out/guest.log" || true)
+		if ! grep -q '^# guest done' "$out/guest.log"; then
+			echo "not ok - [$kver] guest did not finish (qemu rc $rc, timeout ${timeout_s}s); see $out/serial.log"
+			tail -30 "$out/guest.log" | sed 's/^/# /'
+			fail=$((fail + 1))
+		fi
+		echo "# $kver: $pass passed, $fail failed"
+		total_pass=$((total_pass + pass))
+		total_fail=$((total_fail + fail))
+		;;
+	bench)
+		grep '^BENCH ' "$out/guest.log" >"$build/bench-$kver.txt" || true
+		grep -E '^(BENCH|#)' "$out/guest.log"
+		grep -q '^# guest done' "$out/guest.log" || { echo "bench: guest did not finish" >&2; exit 1; }
+		;;
+	demo)
+		sed -n '/^# guest kernel/,/^# guest done/p' "$out/guest.log"
+		grep -q '^# guest done' "$out/guest.log" || { echo "demo: guest did not finish" >&2; exit 1; }
+		;;
+	esac
+done
+
+if [ "$mode" = test ]; then
+	echo "vm: $total_pass passed, $total_fail failed"
+	[ "$total_fail" -eq 0 ]
+fi
