@@ -11,7 +11,6 @@ KVER_RUNNING := $(shell uname -r)
 # The running kernel's build dir if present, else the newest Debian headers.
 KDIR ?= $(firstword $(wildcard /lib/modules/$(KVER_RUNNING)/build) \
 	$(lastword $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V)))
-KVER ?= $(patsubst linux-headers-%,%,$(notdir $(KDIR)))
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 
 B := build
@@ -20,7 +19,7 @@ CLANG ?= clang
 BPFTOOL ?= bpftool
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror
-USER_CFLAGS := $(CFLAGS) $(WARN) -Iinclude/uapi -Iuserspace -I$(B)/bpf
+USER_CFLAGS := $(CFLAGS) $(WARN) -Iinclude/uapi -Iuserspace -Ibpf -I$(B)/bpf
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 
@@ -69,7 +68,8 @@ userspace: $(TOOLS)
 
 # Static binaries for the busybox initramfs of the VM tests.
 VMBIN ?= $(B)/vm/bin
-vm-binaries: $(VMBIN)/abitest $(VMBIN)/bench $(VMBIN)/eacct-write
+vm-binaries: $(VMBIN)/abitest $(VMBIN)/bench $(VMBIN)/eacct-write \
+	$(VMBIN)/cgroup-events-test
 $(VMBIN)/abitest: tests/vm/abitest.c $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(VMBIN)
 	$(CC) $(USER_CFLAGS) -static -o $@ $< $(LIB_SRCS)
@@ -79,6 +79,10 @@ $(VMBIN)/bench: tests/vm/bench.c $(LIB_SRCS) $(LIB_HDRS)
 $(VMBIN)/eacct-write: userspace/eacct-write.c $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(VMBIN)
 	$(CC) $(USER_CFLAGS) -static -o $@ $< $(LIB_SRCS)
+$(VMBIN)/cgroup-events-test: tests/host/cgroup_events_test.c $(B)/bpf/cgroup_events.skel.h \
+		$(LIB_SRCS) $(LIB_HDRS)
+	@mkdir -p $(VMBIN)
+	$(CC) $(USER_CFLAGS) -static -o $@ $< $(LIB_SRCS) -lbpf -lelf -lz
 
 # --- tests ----------------------------------------------------------------------
 $(B)/tests/%: tests/unit/%.c $(LIB_SRCS) $(LIB_HDRS) | $(B)/tests
@@ -112,8 +116,8 @@ bench:
 	@tests/bench.sh
 
 install: all
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
-	depmod -a $(KVER)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) modules_install
+	depmod -a -b "$(or $(DESTDIR),/)" "$$($(MAKE) -s -C $(KDIR) kernelrelease)"
 	install -D -m 0755 $(B)/bin/eacct-write $(DESTDIR)/usr/local/sbin/eacct-write
 	install -D -m 0644 include/uapi/linux/eacct.h $(DESTDIR)/usr/local/include/linux/eacct.h
 

@@ -255,13 +255,22 @@ static int eacct_cgroup_rename(struct eacct_cgroup *cg, const char *name)
  * Give up @name under @parent: a sibling still holding it is either a
  * removed cgroup kept for retention or one renamed since the last sync.
  * It moves to "<name>@<id>"; the sync renames a live one again later.
+ * Returns 1 if @name is one of our attribute files ("energy_uj" is a valid
+ * cgroup name): the caller then uses "<name>@<id>" for its own entry.
  */
 static int eacct_cgroup_make_room(struct eacct_cgroup *parent,
 				  const char *name)
 {
+	struct kernfs_node *kn;
 	struct eacct_cgroup *sib;
 	char *new_name;
 	int err;
+
+	/* The common case, no such name, costs one rbtree lookup. */
+	kn = sysfs_get_dirent(parent->kobj.sd, name);
+	if (!kn)
+		return 0;
+	sysfs_put(kn);
 
 	list_for_each_entry(sib, &parent->children, sibling) {
 		if (strcmp(kobject_name(&sib->kobj), name))
@@ -273,7 +282,7 @@ static int eacct_cgroup_make_room(struct eacct_cgroup *parent,
 		kfree(new_name);
 		return err;
 	}
-	return 0;
+	return 1;
 }
 
 /* Add one entry under @parent; it is linked at once and put on @pending. */
@@ -283,16 +292,16 @@ static int eacct_cgroup_create(struct cgroup *cgrp,
 {
 	struct eacct_cgroup *cg;
 	const char *name;
-	int err;
+	int err, taken;
 
 	if (eacct_nr_cgroups >= eacct_max_cgroups)
 		return -ENOSPC;
 	name = eacct_cgroup_name(cgrp);
 	if (IS_ERR(name))
 		return PTR_ERR(name);
-	err = eacct_cgroup_make_room(parent, name);
-	if (err)
-		return err;
+	taken = eacct_cgroup_make_room(parent, name);
+	if (taken < 0)
+		return taken;
 
 	cg = kmem_cache_zalloc(eacct_cgroup_cache, GFP_KERNEL);
 	if (!cg)
@@ -304,8 +313,13 @@ static int eacct_cgroup_create(struct cgroup *cgrp,
 	cg->id = cgroup_id(cgrp);
 	cg->parent = parent;
 	cg->kobj.kset = eacct_kset;
-	err = kobject_init_and_add(&cg->kobj, &eacct_cgroup_ktype,
-				   &parent->kobj, "%s", name);
+	if (taken)
+		err = kobject_init_and_add(&cg->kobj, &eacct_cgroup_ktype,
+					   &parent->kobj, "%.200s@%llu", name,
+					   cg->id);
+	else
+		err = kobject_init_and_add(&cg->kobj, &eacct_cgroup_ktype,
+					   &parent->kobj, "%s", name);
 	if (err) {
 		atomic64_inc(&eacct_stats.mirror_errors);
 		kobject_put(&cg->kobj);
@@ -421,6 +435,7 @@ static void eacct_cgroup_sync_one(struct eacct_cgroup *cg)
 {
 	struct cgroup *cgrp = cgroup_get_from_id(cg->id);
 	const char *name;
+	int err;
 
 	if (IS_ERR_OR_NULL(cgrp)) {
 		mutex_lock(&eacct_mutex);
@@ -432,10 +447,13 @@ static void eacct_cgroup_sync_one(struct eacct_cgroup *cg)
 		return;
 	}
 	name = eacct_cgroup_name(cgrp);
-	if (!IS_ERR(name) && strcmp(name, kobject_name(&cg->kobj)) &&
-	    (eacct_cgroup_make_room(cg->parent, name) ||
-	     eacct_cgroup_rename(cg, name)))
-		atomic64_inc(&eacct_stats.mirror_errors);
+	if (!IS_ERR(name) && strcmp(name, kobject_name(&cg->kobj))) {
+		err = eacct_cgroup_make_room(cg->parent, name);
+		if (!err)
+			err = eacct_cgroup_rename(cg, name);
+		if (err < 0)
+			atomic64_inc(&eacct_stats.mirror_errors);
+	}
 	cgroup_put(cgrp);
 }
 

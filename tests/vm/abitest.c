@@ -692,6 +692,15 @@ static void test_rename_rmdir(void)
 	    rd("%s", path) == 5, "the removed one moved to F@<id>, counters kept");
 	rmdir(TEST_CG "/F");
 
+	/* A cgroup named like an attribute file gets "<name>@<id>". */
+	mkcg(TEST_CG "/A/energy_uj");
+	f = cg_id(TEST_CG "/A/energy_uj");
+	snprintf(path, sizeof(path), MIRROR "/A/energy_uj@%" PRIu64 "/energy_uj", f);
+	tap(!charge(f, PKG0, 4, 0) && rd("%s", path) == 4 &&
+	    rd(MIRROR "/A/energy_uj") != UINT64_MAX,
+	    "cgroup named energy_uj mirrored as energy_uj@<id>, attribute intact");
+	rmdir(TEST_CG "/A/energy_uj");
+
 	write_str("/sys/module/eacct/parameters/retain_secs", "1");
 	tap(wait_path(MIRROR "/D", false, 5000), "removed cgroup dropped after retain_secs");
 	tap(rd(MIRROR "/gpu_energy_uj") >= 10, "its energy stays in its parent");

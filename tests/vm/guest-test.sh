@@ -19,6 +19,9 @@ check "/dev/eacct is a root-only character device" \
 check "root cgroup mirrored with id 1" \
 	sh -c '[ "$(cat /sys/kernel/eacct/cgroups/id)" = "$(stat -c %i /sys/fs/cgroup)" ]'
 
+# The CO-RE BPF object built against the host's BTF, on this kernel.
+/cgroup-events-test | grep -E '^(ok|not ok)'
+
 /abitest setup hierarchy malformed unprivileged budget processes rename stress cleanup
 
 # eacct-write, the text front end, against the real device.

@@ -45,7 +45,7 @@ for kver in "${kvers[@]}"; do
 	cp "$top/tests/vm/init" "$top/tests/vm/guest-test.sh" \
 	   "$top/tests/vm/guest-demo.sh" "$out/root/"
 	cp "$out/src/kmod/eacct.ko" "$build/bin/abitest" "$build/bin/bench" \
-	   "$build/bin/eacct-write" "$out/root/"
+	   "$build/bin/eacct-write" "$build/bin/cgroup-events-test" "$out/root/"
 	mkdir -p "$out/root/proc" "$out/root/sys" "$out/root/dev" "$out/root/tmp"
 	(cd "$out/root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/initrd.gz"
 
