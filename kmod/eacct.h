@@ -70,6 +70,9 @@ struct eacct_domain {
 	atomic64_t carbon_ug;
 };
 
+/* eacct_main.c */
+umode_t eacct_attr_visible(struct kobject *kobj, struct attribute *attr, int n);
+
 /* eacct_cgroup.c */
 int eacct_cgroup_init(void);
 void eacct_cgroup_exit(void);

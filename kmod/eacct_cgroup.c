@@ -187,16 +187,9 @@ static struct attribute *eacct_cgroup_attrs[] = {
 	NULL,
 };
 
-/* Without world_readable, counters are for root alone. */
-static umode_t eacct_cgroup_attr_visible(struct kobject *kobj,
-					 struct attribute *attr, int n)
-{
-	return eacct_world_readable ? attr->mode : attr->mode & 0600;
-}
-
 static const struct attribute_group eacct_cgroup_group = {
 	.attrs = eacct_cgroup_attrs,
-	.is_visible = eacct_cgroup_attr_visible,
+	.is_visible = eacct_attr_visible,
 };
 
 static const struct attribute_group *eacct_cgroup_groups[] = {

@@ -49,15 +49,9 @@ static struct attribute *eacct_domain_attrs[] = {
 	NULL,
 };
 
-static umode_t eacct_domain_attr_visible(struct kobject *kobj,
-					 struct attribute *attr, int n)
-{
-	return eacct_world_readable ? attr->mode : attr->mode & 0600;
-}
-
 static const struct attribute_group eacct_domain_group = {
 	.attrs = eacct_domain_attrs,
-	.is_visible = eacct_domain_attr_visible,
+	.is_visible = eacct_attr_visible,
 };
 
 static const struct attribute_group *eacct_domain_groups[] = {

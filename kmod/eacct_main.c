@@ -57,6 +57,12 @@ module_param_named(sync_ms, eacct_sync_ms, uint, 0644);
 MODULE_PARM_DESC(sync_ms,
 		 "Milliseconds between checks for renamed and removed cgroups (default: 1000)");
 
+/* Without world_readable, counters are for root alone. */
+umode_t eacct_attr_visible(struct kobject *kobj, struct attribute *attr, int n)
+{
+	return eacct_world_readable ? attr->mode : attr->mode & 0600;
+}
+
 static void eacct_sync_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(eacct_sync_work, eacct_sync_fn);
 

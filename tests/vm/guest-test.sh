@@ -43,6 +43,7 @@ mkdir -p /sys/fs/cgroup/cyc/a /sys/fs/cgroup/cyc/b
 sleep 2; sync; echo 3 > /proc/sys/vm/drop_caches
 kn0=$(slab_objs kernfs_node_cache)
 fail=0
+busy=0
 i=0
 while [ $i -lt 100 ]; do
 	insmod /eacct.ko retain_secs=1 || { fail=1; break; }
@@ -51,11 +52,35 @@ while [ $i -lt 100 ]; do
 	  done ) &
 	reader=$!
 	printf 'cgroup /cyc/a package-0 1 1\ncgroup /cyc/b gpu-0 1 1\nprocess %s /cyc/a package-0 1 1 sh\n' $$ | /eacct-write || fail=1
-	rmmod eacct || { fail=1; break; }
-	wait $reader
+	# Every tenth cycle a writer keeps /dev/eacct busy while rmmod runs:
+	# rmmod may be refused (EBUSY) while a write is in flight, never crash.
+	writer=
+	if [ $((i % 10)) = 0 ]; then
+		( while [ -e /dev/eacct ]; do
+			echo 'cgroup /cyc/b dram-0 1 0' | /eacct-write 2>/dev/null
+		  done ) &
+		writer=$!
+	fi
+	tries=0
+	until rmmod eacct 2>/dev/null; do
+		tries=$((tries + 1))
+		[ $tries -lt 200 ] || { fail=1; break 2; }
+		busy=$((busy + 1))
+	done
+	wait $reader $writer
 	i=$((i + 1))
 done
-check "100 load/unload cycles with concurrent readers" [ $fail = 0 ]
+echo "# rmmod refused $busy times while a write was in flight"
+
+insmod /eacct.ko
+( exec 3>/dev/eacct; sleep 2 ) &
+holder=$!
+sleep 0.5
+check "rmmod refused (EBUSY) while a writer holds /dev/eacct open" \
+	sh -c '! rmmod eacct 2>/dev/null && [ -e /sys/kernel/eacct ]'
+wait $holder
+check "rmmod succeeds once the writer is gone" rmmod eacct
+check "100 load/unload cycles with concurrent readers (and writers every 10th)" [ $fail = 0 ]
 sleep 2; sync; echo 3 > /proc/sys/vm/drop_caches
 kn1=$(slab_objs kernfs_node_cache)
 # Each cycle makes about 60 kernfs nodes; leaking even one cgroup entry
@@ -67,3 +92,12 @@ check "kernel log clean (no WARNING, BUG, leak reports)" \
 	sh -c '! dmesg | grep -v -E "eacct: (loading out-of-tree|module verification)" | grep -qE "$KLOG_BAD"'
 dmesg | grep -v -E "eacct: (loading out-of-tree|module verification)" | grep -E "$KLOG_BAD" | head -20 | sed 's/^/# dmesg: /'
 rmdir /sys/fs/cgroup/cyc/a /sys/fs/cgroup/cyc/b /sys/fs/cgroup/cyc
+
+modes() { stat -c %a /sys/kernel/eacct/cgroups/energy_uj /sys/kernel/eacct/cgroups/budget_ug /proc/eacct/processes | tr '\n' ' '; }
+insmod /eacct.ko
+check "default modes: counters readable by all, budget root-writable ($(modes))" \
+	[ "$(modes)" = "444 644 444 " ]
+rmmod eacct
+insmod /eacct.ko world_readable=0
+check "world_readable=0: counters root only ($(modes))" [ "$(modes)" = "400 600 400 " ]
+rmmod eacct
