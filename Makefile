@@ -23,7 +23,7 @@ USER_CFLAGS := $(CFLAGS) $(WARN) -Iinclude/uapi -Iuserspace -Ibpf -I$(B)/bpf
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 
-LIB_SRCS := userspace/lib/batch.c userspace/lib/cgroupfs.c
+LIB_SRCS := $(wildcard userspace/lib/*.c)
 LIB_HDRS := $(wildcard userspace/lib/*.h) include/uapi/linux/eacct.h
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(B)/bpf/%.bpf.o,$(BPF_SRCS))
