@@ -48,7 +48,7 @@ $(B)/bpf/vmlinux.h: | $(B)/bpf
 	$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
 
 $(B)/bpf/%.bpf.o: bpf/%.bpf.c $(B)/bpf/vmlinux.h $(wildcard bpf/*.h)
-	$(CLANG) -target bpf -D__TARGET_ARCH_x86 -g -O2 -Wall -Werror \
+	$(CLANG) -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -g -O2 -Wall -Werror \
 		-I$(B)/bpf -Ibpf -c $< -o $@
 
 $(B)/bpf/%.skel.h: $(B)/bpf/%.bpf.o
@@ -63,6 +63,10 @@ $(B)/bin/eacct-write: userspace/eacct-write.c $(LIB_SRCS) $(LIB_HDRS) | $(B)/bin
 $(B)/bin/cgroup-events-test: tests/host/cgroup_events_test.c $(B)/bpf/cgroup_events.skel.h \
 		$(LIB_SRCS) $(LIB_HDRS) | $(B)/bin
 	$(CC) $(USER_CFLAGS) -o $@ $< $(LIB_SRCS) -lbpf -lelf -lz
+
+$(B)/bin/cpu-account-test: tests/host/cpu_account_test.c userspace/bpf_cpu.c userspace/bpf_cpu.h \
+		$(B)/bpf/cpu_account.skel.h $(LIB_SRCS) $(LIB_HDRS) | $(B)/bin
+	$(CC) $(USER_CFLAGS) -o $@ $< userspace/bpf_cpu.c $(LIB_SRCS) -lbpf -lelf -lz
 
 userspace: $(TOOLS)
 
@@ -95,8 +99,9 @@ unit: $(addprefix $(B)/tests/,$(UNIT_TESTS))
 unit-asan: $(addprefix $(B)/tests/asan/,$(UNIT_TESTS))
 	@for t in $^; do $$t || exit 1; done
 
-host-bpf-test: $(B)/bin/cgroup-events-test
-	$<
+host-bpf-test: $(B)/bin/cgroup-events-test $(B)/bin/cpu-account-test
+	$(B)/bin/cgroup-events-test
+	$(B)/bin/cpu-account-test
 
 gates:
 	tests/gates.sh "$(KDIR)"

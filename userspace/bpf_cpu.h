@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Loading cpu_account.bpf.c and reading its per-cgroup on-CPU time. */
+#ifndef EACCT_BPF_CPU_H
+#define EACCT_BPF_CPU_H
+
+#include <stdint.h>
+#include <linux/types.h>
+
+#include "cpu_account.h"
+
+struct cpu_account_bpf;
+struct bpf_link;
+
+struct eacct_bpf_cpu {
+	struct cpu_account_bpf *skel;
+	struct bpf_link *iter;
+	int nr_pkgs;
+};
+
+/* Load and attach; @cpu_dir is normally /sys/devices/system/cpu. */
+int eacct_bpf_cpu_open(struct eacct_bpf_cpu *c, const char *cpu_dir);
+/* Move every task's time into the maps (runs the task iterator once). */
+int eacct_bpf_cpu_collect(struct eacct_bpf_cpu *c);
+/* Cumulative on-CPU ns per package of one cgroup (zeros if unknown). */
+int eacct_bpf_cpu_cgroup(struct eacct_bpf_cpu *c, uint64_t cgroup_id,
+			 struct eacct_cgroup_cpu *out);
+void eacct_bpf_cpu_stats(struct eacct_bpf_cpu *c, struct eacct_cpu_stats *out);
+void eacct_bpf_cpu_close(struct eacct_bpf_cpu *c);
+
+#endif /* EACCT_BPF_CPU_H */
