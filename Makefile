@@ -68,12 +68,16 @@ $(B)/bin/cpu-account-test: tests/host/cpu_account_test.c userspace/bpf_cpu.c use
 		$(B)/bpf/cpu_account.skel.h $(LIB_SRCS) $(LIB_HDRS) | $(B)/bin
 	$(CC) $(USER_CFLAGS) -o $@ $< userspace/bpf_cpu.c $(LIB_SRCS) -lbpf -lelf -lz
 
+$(B)/bin/sched-bench: tests/host/sched_bench.c userspace/bpf_cpu.c userspace/bpf_cpu.h \
+		$(B)/bpf/cpu_account.skel.h $(B)/bpf/bench_empty.skel.h $(LIB_SRCS) $(LIB_HDRS) | $(B)/bin
+	$(CC) $(USER_CFLAGS) -o $@ $< userspace/bpf_cpu.c $(LIB_SRCS) -lbpf -lelf -lz
+
 userspace: $(TOOLS)
 
 # Static binaries for the busybox initramfs of the VM tests.
 VMBIN ?= $(B)/vm/bin
 vm-binaries: $(VMBIN)/abitest $(VMBIN)/bench $(VMBIN)/eacct-write \
-	$(VMBIN)/cgroup-events-test
+	$(VMBIN)/cgroup-events-test $(VMBIN)/cpu-account-test
 $(VMBIN)/abitest: tests/vm/abitest.c $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(VMBIN)
 	$(CC) $(USER_CFLAGS) -static -o $@ $< $(LIB_SRCS)
@@ -83,6 +87,10 @@ $(VMBIN)/bench: tests/vm/bench.c $(LIB_SRCS) $(LIB_HDRS)
 $(VMBIN)/eacct-write: userspace/eacct-write.c $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(VMBIN)
 	$(CC) $(USER_CFLAGS) -static -o $@ $< $(LIB_SRCS)
+$(VMBIN)/cpu-account-test: tests/host/cpu_account_test.c userspace/bpf_cpu.c userspace/bpf_cpu.h \
+		$(B)/bpf/cpu_account.skel.h $(LIB_SRCS) $(LIB_HDRS)
+	@mkdir -p $(VMBIN)
+	$(CC) $(USER_CFLAGS) -static -o $@ $< userspace/bpf_cpu.c $(LIB_SRCS) -lbpf -lelf -lz
 $(VMBIN)/cgroup-events-test: tests/host/cgroup_events_test.c $(B)/bpf/cgroup_events.skel.h \
 		$(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(VMBIN)
@@ -102,6 +110,7 @@ unit-asan: $(addprefix $(B)/tests/asan/,$(UNIT_TESTS))
 host-bpf-test: $(B)/bin/cgroup-events-test $(B)/bin/cpu-account-test
 	$(B)/bin/cgroup-events-test
 	$(B)/bin/cpu-account-test
+	$(B)/bin/cpu-account-test --two-packages
 
 gates:
 	tests/gates.sh "$(KDIR)"

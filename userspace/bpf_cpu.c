@@ -23,10 +23,16 @@ int eacct_bpf_cpu_open(struct eacct_bpf_cpu *c, const char *cpu_dir)
 		err = c->nr_pkgs;
 		goto fail;
 	}
+	c->skel->rodata->nr_pkgs = c->nr_pkgs;
+	/* One switch hook variant, the one this machine needs. */
+	bpf_program__set_autoload(c->nr_pkgs > 1 ? c->skel->progs.switch_one_pkg :
+				  c->skel->progs.switch_many_pkgs, false);
 	err = cpu_account_bpf__load(c->skel);
 	if (err)
 		goto fail;
 	err = cpu_account_bpf__attach(c->skel);
+	c->switch_prog = c->nr_pkgs > 1 ? c->skel->progs.switch_many_pkgs :
+					  c->skel->progs.switch_one_pkg;
 	if (err)
 		goto fail;
 	c->iter = bpf_program__attach_iter(c->skel->progs.collect, NULL);
@@ -34,7 +40,8 @@ int eacct_bpf_cpu_open(struct eacct_bpf_cpu *c, const char *cpu_dir)
 		err = -errno;
 		goto fail;
 	}
-	return 0;
+	/* The baseline: tasks older than us count from now on. */
+	return eacct_bpf_cpu_collect(c);
 fail:
 	eacct_bpf_cpu_close(c);
 	return err;

@@ -10,9 +10,11 @@
 
 struct cpu_account_bpf;
 struct bpf_link;
+struct bpf_program;
 
 struct eacct_bpf_cpu {
 	struct cpu_account_bpf *skel;
+	struct bpf_program *switch_prog;	/* the variant loaded */
 	struct bpf_link *iter;
 	int nr_pkgs;
 };

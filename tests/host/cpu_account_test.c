@@ -3,6 +3,10 @@
  * Host BPF test of cpu_account.bpf.c on the running kernel: per-cgroup
  * on-CPU time must match each cgroup's own cpu.stat usage_usec within
  * 0.1 % for busy, sleepy and fork-heavy cgroups (each >= 0.5 s of CPU).
+ *
+ * Usage: cpu-account-test [--two-packages]
+ * With --two-packages the CPUs are read from a fixture topology of two
+ * packages, which runs the per-switch (multi-package) variant.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,6 +27,7 @@
 #include "bpf_cpu.h"
 #include "cpu_account.skel.h"
 #include "lib/cgroupfs.h"
+#include "topology_fixture.h"
 
 static int passed, failed;
 static char base[4200];
@@ -181,8 +186,13 @@ static uint64_t process_ns(struct eacct_bpf_cpu *c, const char *cgroup, int *row
 	return sum;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	bool two = argc > 1 && !strcmp(argv[1], "--two-packages");
+	const char *cpu_dir = two ? two_package_fixture() : "/sys/devices/system/cpu";
+	struct eacct_cgroup_cpu split;
+	char statpath[4400];
+	struct stat sb;
 	static const char *const names[] = { "busy", "sleepy", "forky" };
 	char root[4096], path[4400];
 	struct eacct_bpf_cpu c;
@@ -196,7 +206,7 @@ int main(void)
 		fprintf(stderr, "cpu-account-test: no cgroup2 mount\n");
 		return 1;
 	}
-	err = eacct_bpf_cpu_open(&c, "/sys/devices/system/cpu");
+	err = cpu_dir ? eacct_bpf_cpu_open(&c, cpu_dir) : -ENOENT;
 	tap(!err, "cpu_account.bpf.o loads and attaches (%d package(s))", c.nr_pkgs);
 	if (err)
 		return 1;
@@ -229,6 +239,14 @@ int main(void)
 		tap(theirs >= 500000000ULL && err_pct < 0.1 && err_pct > -0.1,
 		    "%-6s bpf %.6f s, cpu.stat %.6f s, error %+.4f %%",
 		    names[i], ours / 1e9, theirs / 1e9, err_pct);
+	}
+	if (two) {
+		snprintf(statpath, sizeof(statpath), "%s/busy", base);
+		stat(statpath, &sb);
+		eacct_bpf_cpu_cgroup(&c, sb.st_ino, &split);
+		tap(split.ns[0] > 0 && split.ns[1] > 0 && !split.ns[2],
+		    "busy time split over the packages it ran on: %.3f s + %.3f s",
+		    split.ns[0] / 1e9, split.ns[1] / 1e9);
 	}
 	procs = process_ns(&c, "forky", &rows);
 	tap(rows >= 2000, "fork-heavy: %d process rows, every short-lived process counted", rows);

@@ -48,13 +48,14 @@ for kver in "${kvers[@]}"; do
 	cp "$top/tests/vm/init" "$top/tests/vm/guest-test.sh" \
 	   "$top/tests/vm/guest-demo.sh" "$out/root/"
 	cp "$out/src/kmod/eacct.ko" "$build/bin/abitest" "$build/bin/bench" \
-	   "$build/bin/eacct-write" "$build/bin/cgroup-events-test" "$out/root/"
+	   "$build/bin/eacct-write" "$build/bin/cgroup-events-test" \
+	   "$build/bin/cpu-account-test" "$out/root/"
 	mkdir -p "$out/root/proc" "$out/root/sys" "$out/root/dev" "$out/root/tmp"
 	(cd "$out/root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/initrd.gz"
 
 	echo "# booting $kver ($mode)"
 	set +e
-	timeout "$timeout_s" qemu-system-x86_64 -m 2048 -smp 2 -nographic \
+	timeout "$timeout_s" qemu-system-x86_64 -m 2048 -smp 2,sockets=2,cores=1,threads=1 -nographic \
 		-no-reboot -kernel "/boot/vmlinuz-$kver" -initrd "$out/initrd.gz" \
 		-append "console=ttyS0 quiet panic=-1 slab_nomerge eacct_mode=$mode" \
 		</dev/null >"$out/serial.log" 2>&1

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Cost of cpu_account.bpf.c's sched_switch program against an empty one,
+ * measured in the same run with kernel.bpf_stats_enabled under a
+ * context-switch-heavy load (processes ping-ponging a byte over pipes).
+ * The two are attached in turns, one at a time, over alternating phases:
+ * attached together, the first to run would warm the caches for the
+ * second. Prints "BENCH key value" lines.
+ *
+ * Usage: sched-bench [--two-packages]  (the multi-package variant, from a
+ * fixture topology; its keys end in _many_pkgs)
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bench_empty.skel.h"
+#include "bpf_cpu.h"
+#include "cpu_account.skel.h"
+#include "topology_fixture.h"
+
+#define PAIRS 2
+#define PHASES 8		/* alternating, so both see the same noise */
+#define PHASE_MS 500
+
+static void ping_pong(int rd, int wr, int first)
+{
+	char c = 0;
+
+	if (first && write(wr, &c, 1) != 1)
+		_exit(1);
+	for (;;) {
+		if (read(rd, &c, 1) != 1 || write(wr, &c, 1) != 1)
+			_exit(0);
+	}
+}
+
+static int prog_stats(int fd, double *mean_ns, unsigned long long *runs)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	*runs = info.run_cnt;
+	*mean_ns = info.run_cnt ? (double)info.run_time_ns / info.run_cnt : 0;
+	return 0;
+}
+
+static int set_stats(const char *v)
+{
+	FILE *f = fopen("/proc/sys/kernel/bpf_stats_enabled", "w");
+
+	if (!f)
+		return -errno;
+	fputs(v, f);
+	return fclose(f) ? -errno : 0;
+}
+
+static void run_phase(struct bpf_link *(*attach)(void *), void *arg)
+{
+	struct bpf_link *link = attach(arg);
+
+	usleep(PHASE_MS * 1000);
+	bpf_link__destroy(link);
+}
+
+static struct bpf_link *attach_ours(void *arg)
+{
+	struct eacct_bpf_cpu *c = arg;
+
+	return bpf_program__attach(c->switch_prog);
+}
+
+static struct bpf_link *attach_empty(void *arg)
+{
+	struct bench_empty_bpf *base = arg;
+
+	return bpf_program__attach(base->progs.empty_switch);
+}
+
+int main(int argc, char **argv)
+{
+	bool two = argc > 1 && !strcmp(argv[1], "--two-packages");
+	const char *cpu_dir = two ? two_package_fixture() : "/sys/devices/system/cpu";
+	const char *sfx = two ? "_many_pkgs" : "";
+	unsigned long long runs_ours, runs_empty;
+	double ours, empty;
+	struct bench_empty_bpf *base;
+	struct eacct_bpf_cpu c;
+	pid_t kids[2 * PAIRS];
+	int i, p[2][2], status;
+
+	if (set_stats("1")) {
+		fprintf(stderr, "sched-bench: cannot enable bpf_stats\n");
+		return 1;
+	}
+	base = bench_empty_bpf__open_and_load();
+	if (!base || !cpu_dir || eacct_bpf_cpu_open(&c, cpu_dir)) {
+		fprintf(stderr, "sched-bench: cannot load the programs\n");
+		set_stats("0");
+		return 1;
+	}
+	/* Measure our switch program alone: detach the one eacct attached. */
+	bpf_link__destroy(c.skel->links.switch_one_pkg);
+	bpf_link__destroy(c.skel->links.switch_many_pkgs);
+	c.skel->links.switch_one_pkg = NULL;
+	c.skel->links.switch_many_pkgs = NULL;
+
+	for (i = 0; i < PAIRS; i++) {
+		if (pipe(p[0]) || pipe(p[1]))
+			return 1;
+		kids[2 * i] = fork();
+		if (!kids[2 * i])
+			ping_pong(p[0][0], p[1][1], 1);
+		kids[2 * i + 1] = fork();
+		if (!kids[2 * i + 1])
+			ping_pong(p[1][0], p[0][1], 0);
+		close(p[0][0]);
+		close(p[0][1]);
+		close(p[1][0]);
+		close(p[1][1]);
+	}
+	/* One program at a time, alternating: neither warms the other's caches. */
+	for (i = 0; i < PHASES; i++) {
+		run_phase(attach_empty, base);
+		run_phase(attach_ours, &c);
+	}
+	for (i = 0; i < 2 * PAIRS; i++)
+		kill(kids[i], SIGKILL);
+	for (i = 0; i < 2 * PAIRS; i++)
+		waitpid(kids[i], &status, 0);
+
+	prog_stats(bpf_program__fd(c.switch_prog), &ours, &runs_ours);
+	prog_stats(bpf_program__fd(base->progs.empty_switch), &empty, &runs_empty);
+	set_stats("0");
+	printf("BENCH bpf_sched_switch_ns%s %.1f\n", sfx, ours);
+	printf("BENCH bpf_empty_sched_switch_ns%s %.1f\n", sfx, empty);
+	printf("BENCH bpf_switch_cost_ratio%s %.3f\n", sfx, empty > 0 ? ours / empty : 0);
+	fprintf(stderr, "sched-bench: %llu and %llu switches measured\n", runs_ours, runs_empty);
+	eacct_bpf_cpu_close(&c);
+	bench_empty_bpf__destroy(base);
+	return 0;
+}
