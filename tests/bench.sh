@@ -1,11 +1,17 @@
 #!/bin/bash
-# make bench: run the in-guest benchmarks on each Debian kernel installed
-# and write bench-results.json. Top-level keys are the first kernel's
-# (6.1, Debian 12's default); "by_kernel" holds every kernel's figures.
+# make bench: the host benchmarks (BPF on the running kernel) and the
+# in-guest ones on each Debian kernel installed; writes bench-results.json.
+# Top-level keys: the host's and the first kernel's (6.1, Debian 12's
+# default); "by_kernel" holds every kernel's figures.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-make -s vm-binaries
+make -s vm-binaries build/bin/sched-bench
+{
+	build/bin/sched-bench
+	build/bin/sched-bench --two-packages
+} >build/bench-host.txt
+cat build/bench-host.txt
 tests/vm/run.sh --mode bench "$@"
 
 json_obj() {	# "BENCH key value" lines -> "key": value, ...
@@ -16,8 +22,10 @@ files=(build/vm/bench-*.txt)
 first=$(ls "${files[@]}" | sort -V | head -1)
 {
 	echo "{"
-	echo "  \"note\": \"eacct.ko in QEMU TCG (no KVM) on a 2-core build machine: absolute times are emulated, compare ratios\","
+	echo "  \"note\": \"bpf_*: the running kernel on a 2-core build machine; the rest: eacct.ko in QEMU TCG (no KVM), absolute times emulated, compare ratios\","
 	echo "  \"kernel\": \"$(basename "$first" .txt | sed 's/^bench-//')\","
+	echo "  \"host_kernel\": \"$(uname -r)\","
+	echo "  $(json_obj build/bench-host.txt),"
 	echo "  $(json_obj "$first"),"
 	echo "  \"by_kernel\": {"
 	n=0

@@ -1,0 +1,462 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/perf_event.h>
+#include <sys/syscall.h>
+
+#include "meter.h"
+#include "topology.h"
+
+#define MAX_CPUS 4096
+#define MAX_PKGS 64
+
+/* Intel RAPL MSRs (SDM vol. 4) and AMD's (PPR, family 17h and later). */
+#define MSR_RAPL_POWER_UNIT	0x606
+#define MSR_PKG_ENERGY_STATUS	0x611
+#define MSR_DRAM_ENERGY_STATUS	0x619
+#define MSR_PP0_ENERGY_STATUS	0x639
+#define MSR_PLATFORM_ENERGY	0x64d
+#define MSR_AMD_RAPL_POWER_UNIT	0xc0010299
+#define MSR_AMD_CORE_ENERGY	0xc001029a
+#define MSR_AMD_PKG_ENERGY	0xc001029b
+
+static int sys_perf_open(uint32_t type, uint64_t config, int cpu)
+{
+	struct perf_event_attr attr = {
+		.type = type,
+		.size = sizeof(attr),
+		.config = config,
+	};
+	int fd = (int)syscall(SYS_perf_event_open, &attr, -1, cpu, -1, 0);
+
+	return fd < 0 ? -errno : fd;
+}
+
+const struct eacct_meter_roots eacct_meter_real_roots = {
+	.powercap = "/sys/class/powercap",
+	.perf_pmu = "/sys/bus/event_source/devices/power",
+	.msr = "/dev/cpu",
+	.hwmon = "/sys/class/hwmon",
+	.cpu = "/sys/devices/system/cpu",
+	.perf_open = sys_perf_open,
+};
+
+static const char *const kind_names[] = {
+	[EACCT_METER_POWERCAP] = "powercap",
+	[EACCT_METER_PERF] = "perf",
+	[EACCT_METER_MSR] = "msr",
+	[EACCT_METER_HWMON] = "hwmon",
+	[EACCT_METER_MODEL] = "model",
+};
+
+const char *eacct_meter_kind_name(enum eacct_meter_kind kind)
+{
+	return kind <= EACCT_METER_MODEL ? kind_names[kind] : "?";
+}
+
+static int read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f;
+	int err = 0;
+
+	errno = 0;
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	if (!fgets(buf, (int)len, f))
+		err = errno ? -errno : -ENODATA;
+	fclose(f);
+	if (!err)
+		buf[strcspn(buf, "\n")] = '\0';
+	return err;
+}
+
+static int read_u64_file(const char *path, uint64_t *val)
+{
+	char buf[64], *end;
+	int err = read_line(path, buf, sizeof(buf));
+
+	if (err)
+		return err;
+	errno = 0;
+	*val = strtoull(buf, &end, 0);
+	return errno || end == buf ? -EINVAL : 0;
+}
+
+uint64_t eacct_counter_delta(uint64_t prev, uint64_t now, uint64_t wrap)
+{
+	if (now >= prev)
+		return now - prev;
+	/* One wraparound: from prev up to the modulus, then 0 to now. */
+	return wrap ? wrap - prev + now : 0;
+}
+
+uint64_t eacct_model_energy_uj(double idle_w, double tdp_w, double util,
+			       uint64_t interval_ns)
+{
+	double watts;
+
+	if (util < 0)
+		util = 0;
+	if (util > 1)
+		util = 1;
+	watts = idle_w + util * (tdp_w - idle_w);
+	if (watts < 0)
+		watts = 0;
+	return (uint64_t)(watts * (double)interval_ns / 1000.0 + 0.5);
+}
+
+static int read_raw(struct eacct_meter *m, uint64_t *raw)
+{
+	uint64_t v;
+	ssize_t n;
+
+	switch (m->kind) {
+	case EACCT_METER_POWERCAP:
+	case EACCT_METER_HWMON:
+		return read_u64_file(m->source, raw);
+	case EACCT_METER_PERF:
+		n = pread(m->fd, &v, sizeof(v), 0);
+		if (n != sizeof(v))
+			return n < 0 ? -errno : -EIO;
+		*raw = v;
+		return 0;
+	case EACCT_METER_MSR:
+		n = pread(m->fd, &v, sizeof(v), m->msr);
+		if (n != sizeof(v))
+			return n < 0 ? -errno : -EIO;
+		*raw = v & 0xffffffffULL;	/* 32-bit energy status */
+		return 0;
+	case EACCT_METER_MODEL:
+		return -EOPNOTSUPP;
+	}
+	return -EINVAL;
+}
+
+int eacct_meter_read(struct eacct_meter *m)
+{
+	uint64_t raw, whole;
+	double uj;
+	int err = read_raw(m, &raw);
+
+	if (err)
+		return err;
+	uj = (double)eacct_counter_delta(m->last_raw, raw, m->wrap) *
+	     m->uj_per_unit + m->frac_uj;
+	whole = (uint64_t)uj;
+	m->frac_uj = uj - (double)whole;
+	m->total_uj += whole;
+	m->last_raw = raw;
+	return 0;
+}
+
+void eacct_meter_close(struct eacct_meter *m)
+{
+	if (m->fd >= 0)
+		close(m->fd);
+	m->fd = -1;
+}
+
+/*
+ * Append a meter and take its first reading; @err non-zero appends it as
+ * found but unusable, with that reason.
+ */
+static int add(struct eacct_meter *out, int n, int max, const char *domain,
+	       const struct eacct_meter *tmpl, int err)
+{
+	struct eacct_meter *m;
+
+	if (n >= max) {
+		if (tmpl->fd >= 0)
+			close(tmpl->fd);
+		return n;
+	}
+	m = &out[n];
+	*m = *tmpl;
+	snprintf(m->domain, sizeof(m->domain), "%s", domain);
+	if (!err)
+		err = read_raw(m, &m->last_raw);
+	m->usable = !err;
+	if (err && !m->error[0])
+		snprintf(m->error, sizeof(m->error), "%s", strerror(-err));
+	return n + 1;
+}
+
+static void init_tmpl(struct eacct_meter *t, enum eacct_meter_kind kind)
+{
+	memset(t, 0, sizeof(*t));
+	t->kind = kind;
+	t->uj_per_unit = 1.0;
+	t->fd = -1;
+}
+
+/*
+ * powercap: intel-rapl:N is a package zone named "package-X" (or "psys");
+ * intel-rapl:N:M a subzone ("dram", "core", "uncore") of that package.
+ * Only package, dram and psys are charged; core and uncore are parts of
+ * the package.
+ */
+static int detect_powercap(const struct eacct_meter_roots *r,
+			   struct eacct_meter *out, int n, int max)
+{
+	char path[512], name[64], parent[64], domain[EACCT_METER_NAME_LEN];
+	struct dirent **ents;
+	struct eacct_meter t;
+	uint64_t range;
+	int nents, i, zone, sub;
+
+	nents = scandir(r->powercap, &ents, NULL, alphasort);
+	for (i = 0; i < nents; i++) {
+		const char *d = ents[i]->d_name;
+
+		sub = -1;
+		if (sscanf(d, "intel-rapl:%d:%d", &zone, &sub) < 1 ||
+		    strncmp(d, "intel-rapl:", 11))
+			goto next;
+		snprintf(path, sizeof(path), "%s/%s/name", r->powercap, d);
+		if (read_line(path, name, sizeof(name)))
+			goto next;
+		if (sub < 0) {
+			if (strncmp(name, "package-", 8) && strcmp(name, "psys"))
+				goto next;
+			snprintf(domain, sizeof(domain), "%.31s", name);
+		} else {
+			if (strcmp(name, "dram"))
+				goto next;
+			snprintf(path, sizeof(path), "%s/intel-rapl:%d/name",
+				 r->powercap, zone);
+			if (read_line(path, parent, sizeof(parent)) ||
+			    strncmp(parent, "package-", 8))
+				goto next;
+			snprintf(domain, sizeof(domain), "dram-%.20s", parent + 8);
+		}
+		init_tmpl(&t, EACCT_METER_POWERCAP);
+		snprintf(path, sizeof(path), "%s/%s/max_energy_range_uj", r->powercap, d);
+		/* Without its range a wraparound would be misread: unusable. */
+		if (read_u64_file(path, &range) || !range) {
+			range = 0;
+			snprintf(t.error, sizeof(t.error), "no max_energy_range_uj");
+		}
+		t.wrap = range;
+		snprintf(path, sizeof(path), "%s/%s/energy_uj", r->powercap, d);
+		snprintf(t.source, sizeof(t.source), "%s", path);
+		n = add(out, n, max, domain, &t, range ? 0 : -EINVAL);
+next:
+		free(ents[i]);
+	}
+	if (nents > 0)
+		free(ents);
+	return n;
+}
+
+/* The lowest-numbered CPU of each package, -1 where none. */
+static int first_cpus(const struct eacct_meter_roots *r, int *first)
+{
+	static uint8_t pkg[MAX_CPUS];
+	int nr, cpu;
+	char path[512];
+
+	nr = eacct_cpu_packages(r->cpu, pkg, MAX_CPUS, MAX_PKGS);
+	if (nr <= 0)
+		return nr;
+	for (cpu = 0; cpu < nr; cpu++)
+		first[cpu] = -1;
+	for (cpu = 0; cpu < MAX_CPUS; cpu++) {
+		snprintf(path, sizeof(path), "%s/cpu%d", r->cpu, cpu);
+		if (first[pkg[cpu]] < 0 && access(path, F_OK) == 0)
+			first[pkg[cpu]] = cpu;
+	}
+	return nr;
+}
+
+static const struct {
+	const char *event;	/* file under events/ */
+	const char *prefix;	/* domain; "psys" stands alone */
+} perf_events[] = {
+	{ "energy-pkg", "package-" },
+	{ "energy-ram", "dram-" },
+	{ "energy-psys", "psys" },
+};
+
+static int detect_perf(const struct eacct_meter_roots *r,
+		       struct eacct_meter *out, int n, int max)
+{
+	char path[512], buf[128], domain[EACCT_METER_NAME_LEN];
+	int first[MAX_PKGS], nr_pkgs, p, fd;
+	uint64_t type, config;
+	struct eacct_meter t;
+	size_t e;
+	double scale;
+
+	snprintf(path, sizeof(path), "%s/type", r->perf_pmu);
+	if (read_u64_file(path, &type))
+		return n;
+	nr_pkgs = first_cpus(r, first);
+	for (e = 0; e < sizeof(perf_events) / sizeof(perf_events[0]); e++) {
+		snprintf(path, sizeof(path), "%s/events/%s", r->perf_pmu,
+			 perf_events[e].event);
+		if (read_line(path, buf, sizeof(buf)) ||
+		    sscanf(buf, "event=%" SCNx64, &config) != 1)
+			continue;
+		snprintf(path, sizeof(path), "%s/events/%s.scale", r->perf_pmu,
+			 perf_events[e].event);
+		if (read_line(path, buf, sizeof(buf)) || sscanf(buf, "%lf", &scale) != 1)
+			continue;
+		snprintf(path, sizeof(path), "%s/events/%s.unit", r->perf_pmu,
+			 perf_events[e].event);
+		if (!read_line(path, buf, sizeof(buf)) && strcmp(buf, "Joules"))
+			continue;	/* a unit we do not know */
+		for (p = 0; p < nr_pkgs; p++) {
+			bool psys = !strcmp(perf_events[e].prefix, "psys");
+
+			if (psys && p > 0)
+				break;
+			if (psys)
+				snprintf(domain, sizeof(domain), "psys");
+			else
+				snprintf(domain, sizeof(domain), "%s%d",
+					 perf_events[e].prefix, p);
+			init_tmpl(&t, EACCT_METER_PERF);
+			t.uj_per_unit = scale * 1e6;
+			t.cpu = first[p];
+			snprintf(t.source, sizeof(t.source), "perf %s cpu %d",
+				 perf_events[e].event, t.cpu);
+			fd = r->perf_open((uint32_t)type, config, t.cpu);
+			if (fd < 0)
+				snprintf(t.error, sizeof(t.error), "perf_event_open: %s",
+					 strerror(-fd));
+			else
+				t.fd = fd;
+			n = add(out, n, max, domain, &t, fd < 0 ? fd : 0);
+		}
+	}
+	return n;
+}
+
+static int msr_read(int fd, uint32_t msr, uint64_t *val)
+{
+	return pread(fd, val, sizeof(*val), msr) == sizeof(*val) ? 0 : -EIO;
+}
+
+static int detect_msr(const struct eacct_meter_roots *r,
+		      struct eacct_meter *out, int n, int max)
+{
+	char path[512], domain[EACCT_METER_NAME_LEN];
+	int first[MAX_PKGS], nr_pkgs, p, fd;
+	uint64_t unit, probe;
+	struct eacct_meter t;
+	bool amd;
+
+	nr_pkgs = first_cpus(r, first);
+	for (p = 0; p < nr_pkgs; p++) {
+		snprintf(path, sizeof(path), "%s/%d/msr", r->msr, first[p]);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return n;	/* no msr driver, or not root */
+		amd = false;
+		/* The unit register is never 0 where Intel RAPL exists. */
+		if (msr_read(fd, MSR_RAPL_POWER_UNIT, &unit) || !unit ||
+		    msr_read(fd, MSR_PKG_ENERGY_STATUS, &probe)) {
+			if (msr_read(fd, MSR_AMD_RAPL_POWER_UNIT, &unit)) {
+				close(fd);
+				return n;	/* no RAPL here */
+			}
+			amd = true;
+		}
+		init_tmpl(&t, EACCT_METER_MSR);
+		/* Energy status unit: 1/2^ESU joules, bits 12:8. */
+		t.uj_per_unit = 1e6 / (double)(1ULL << ((unit >> 8) & 0x1f));
+		t.wrap = 1ULL << 32;
+		t.cpu = first[p];
+		t.fd = fd;
+		t.msr = amd ? MSR_AMD_PKG_ENERGY : MSR_PKG_ENERGY_STATUS;
+		snprintf(t.source, sizeof(t.source), "%s 0x%x", path, t.msr);
+		snprintf(domain, sizeof(domain), "package-%d", p);
+		n = add(out, n, max, domain, &t, 0);
+		if (amd)
+			continue;
+		/* DRAM and psys share the unit; each needs its own fd. */
+		t.fd = open(path, O_RDONLY | O_CLOEXEC);
+		t.msr = MSR_DRAM_ENERGY_STATUS;
+		snprintf(t.source, sizeof(t.source), "%s 0x%x", path, t.msr);
+		snprintf(domain, sizeof(domain), "dram-%d", p);
+		if (t.fd >= 0 && !msr_read(t.fd, t.msr, &probe) && probe)
+			n = add(out, n, max, domain, &t, 0);
+		else if (t.fd >= 0)
+			close(t.fd);
+		if (p)
+			continue;
+		t.fd = open(path, O_RDONLY | O_CLOEXEC);
+		t.msr = MSR_PLATFORM_ENERGY;
+		snprintf(t.source, sizeof(t.source), "%s 0x%x", path, t.msr);
+		if (t.fd >= 0 && !msr_read(t.fd, t.msr, &probe) && probe)
+			n = add(out, n, max, "psys", &t, 0);
+		else if (t.fd >= 0)
+			close(t.fd);
+	}
+	return n;
+}
+
+/* hwmon energy counters of CPU sockets, e.g. amd_energy's "Esocket0". */
+static int detect_hwmon(const struct eacct_meter_roots *r,
+			struct eacct_meter *out, int n, int max)
+{
+	char path[512], label[64], domain[EACCT_METER_NAME_LEN];
+	struct dirent **ents;
+	struct eacct_meter t;
+	int nents, i, k, sock;
+
+	nents = scandir(r->hwmon, &ents, NULL, alphasort);
+	for (i = 0; i < nents; i++) {
+		if (!strncmp(ents[i]->d_name, "hwmon", 5)) {
+			for (k = 1; k < 1024; k++) {
+				snprintf(path, sizeof(path), "%s/%s/energy%d_label",
+					 r->hwmon, ents[i]->d_name, k);
+				if (read_line(path, label, sizeof(label)))
+					break;
+				if (sscanf(label, "Esocket%d", &sock) != 1)
+					continue;
+				init_tmpl(&t, EACCT_METER_HWMON);
+				snprintf(path, sizeof(path), "%s/%s/energy%d_input",
+					 r->hwmon, ents[i]->d_name, k);
+				snprintf(t.source, sizeof(t.source), "%s", path);
+				snprintf(domain, sizeof(domain), "package-%d", sock);
+				n = add(out, n, max, domain, &t, 0);
+			}
+		}
+		free(ents[i]);
+	}
+	if (nents > 0)
+		free(ents);
+	return n;
+}
+
+int eacct_meters_detect(const struct eacct_meter_roots *roots,
+			struct eacct_meter *out, int max)
+{
+	int n = 0;
+
+	n = detect_powercap(roots, out, n, max);
+	if (roots->perf_open)
+		n = detect_perf(roots, out, n, max);
+	n = detect_msr(roots, out, n, max);
+	n = detect_hwmon(roots, out, n, max);
+	return n;
+}
+
+struct eacct_meter *eacct_meter_pick(struct eacct_meter *m, int n,
+				     const char *domain)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (m[i].usable && !strcmp(m[i].domain, domain))
+			return &m[i];
+	return NULL;
+}
