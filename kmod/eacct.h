@@ -66,7 +66,8 @@ struct eacct_cgroup {
 
 struct eacct_domain {
 	struct kobject kobj;
-	atomic64_t energy_uj;
+	atomic64_t energy_uj;		/* charged and idle */
+	atomic64_t idle_uj;		/* of which no cgroup's */
 	atomic64_t carbon_ug;
 };
 
@@ -93,7 +94,7 @@ unsigned int eacct_cgroup_removed_count(void);
 int eacct_domain_init(void);
 void eacct_domain_exit(void);
 int eacct_domain_prepare(u32 domain);
-void eacct_domain_charge(u32 domain, u64 energy_uj, u64 carbon_ug);
+void eacct_domain_charge(u32 domain, u64 energy_uj, u64 carbon_ug, bool idle);
 
 /* eacct_process.c */
 int eacct_process_init(void);

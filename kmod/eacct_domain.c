@@ -32,6 +32,14 @@ static ssize_t energy_uj_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%llu\n", val);
 }
 
+static ssize_t idle_uj_show(struct kobject *kobj,
+			    struct kobj_attribute *attr, char *buf)
+{
+	u64 val = atomic64_read(&to_eacct_domain(kobj)->idle_uj);
+
+	return sysfs_emit(buf, "%llu\n", val);
+}
+
 static ssize_t carbon_ug_show(struct kobject *kobj,
 			      struct kobj_attribute *attr, char *buf)
 {
@@ -41,10 +49,12 @@ static ssize_t carbon_ug_show(struct kobject *kobj,
 }
 
 static struct kobj_attribute eacct_domain_energy_uj = __ATTR_RO(energy_uj);
+static struct kobj_attribute eacct_domain_idle_uj = __ATTR_RO(idle_uj);
 static struct kobj_attribute eacct_domain_carbon_ug = __ATTR_RO(carbon_ug);
 
 static struct attribute *eacct_domain_attrs[] = {
 	&eacct_domain_energy_uj.attr,
+	&eacct_domain_idle_uj.attr,
 	&eacct_domain_carbon_ug.attr,
 	NULL,
 };
@@ -99,12 +109,14 @@ int eacct_domain_prepare(u32 domain)
 	return 0;
 }
 
-void eacct_domain_charge(u32 domain, u64 energy_uj, u64 carbon_ug)
+void eacct_domain_charge(u32 domain, u64 energy_uj, u64 carbon_ug, bool idle)
 {
 	struct eacct_domain *d;
 
 	d = eacct_domains[EACCT_DOMAIN_CLASS(domain)][EACCT_DOMAIN_INDEX(domain)];
 	atomic64_add(energy_uj, &d->energy_uj);
+	if (idle)
+		atomic64_add(energy_uj, &d->idle_uj);
 	atomic64_add(carbon_ug, &d->carbon_ug);
 }
 

@@ -83,10 +83,21 @@ int eacct_batch_validate(const void *batch, size_t len)
 
 	cgr = eacct_batch_cgroups(hdr);
 	for (i = 0; i < hdr->nr_cgroup_records; i++) {
-		if (cgr[i].flags)
+		if (cgr[i].flags & ~EACCT_RECORD_IDLE)
 			return -EINVAL;
-		err = eacct_record_validate(cgr[i].cgroup_id, cgr[i].domain,
-					    cgr[i].energy_uj, cgr[i].carbon_ug);
+		if (cgr[i].flags & EACCT_RECORD_IDLE) {
+			/* Idle energy belongs to no cgroup: id must be 0. */
+			if (cgr[i].cgroup_id)
+				return -EINVAL;
+			err = eacct_record_validate(1, cgr[i].domain,
+						    cgr[i].energy_uj,
+						    cgr[i].carbon_ug);
+		} else {
+			err = eacct_record_validate(cgr[i].cgroup_id,
+						    cgr[i].domain,
+						    cgr[i].energy_uj,
+						    cgr[i].carbon_ug);
+		}
 		if (err)
 			return err;
 	}
@@ -117,6 +128,8 @@ static int eacct_batch_prepare(const struct eacct_batch_header *hdr,
 	int err;
 
 	for (i = 0; i < hdr->nr_cgroup_records; i++) {
+		if (cgr[i].flags & EACCT_RECORD_IDLE)
+			continue;
 		err = eacct_cgroup_prepare(cgr[i].cgroup_id, pending);
 		if (err)
 			return err;
@@ -143,11 +156,14 @@ static void eacct_batch_apply(const struct eacct_batch_header *hdr,
 
 	mutex_lock(&eacct_mutex);
 	for (i = 0; i < hdr->nr_cgroup_records; i++) {
-		eacct_cgroup_charge(eacct_cgroup_find(cgr[i].cgroup_id),
-				    EACCT_DOMAIN_CLASS(cgr[i].domain),
-				    cgr[i].energy_uj, cgr[i].carbon_ug);
+		bool idle = cgr[i].flags & EACCT_RECORD_IDLE;
+
+		if (!idle)
+			eacct_cgroup_charge(eacct_cgroup_find(cgr[i].cgroup_id),
+					    EACCT_DOMAIN_CLASS(cgr[i].domain),
+					    cgr[i].energy_uj, cgr[i].carbon_ug);
 		eacct_domain_charge(cgr[i].domain, cgr[i].energy_uj,
-				    cgr[i].carbon_ug);
+				    cgr[i].carbon_ug, idle);
 	}
 	eacct_process_commit(eacct_batch_processes(hdr),
 			     hdr->nr_process_records, spares);

@@ -24,6 +24,7 @@ static const char usage[] =
 "Read records from FILEs (default: standard input) and write them to\n"
 "/dev/eacct as one batch. Each line is one record:\n"
 "  cgroup  CGROUP DOMAIN ENERGY_UJ CARBON_UG\n"
+"  idle    DOMAIN ENERGY_UJ CARBON_UG          (charged to no cgroup)\n"
 "  process TGID CGROUP DOMAIN ENERGY_UJ CARBON_UG COMM\n"
 "CGROUP is a cgroup id or a path in the cgroup2 tree; DOMAIN is package-N,\n"
 "dram-N or gpu-N.\n"

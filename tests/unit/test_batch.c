@@ -136,7 +136,11 @@ static void test_parse_lines(void **state)
 	assert_int_equal(eacct_batch_parse_line(&b, "# a comment 1 2 3", resolve_numeric), 0);
 	assert_int_equal(eacct_batch_parse_line(&b, "process 99 12 gpu-0 18446744073709551615 0 python3",
 						resolve_numeric), 0);
-	assert_int_equal(b.nr_cgroups, 1);
+	assert_int_equal(eacct_batch_parse_line(&b, "idle dram-0 40 2", resolve_numeric), 0);
+	assert_int_equal(b.nr_cgroups, 2);
+	assert_int_equal(b.cgroups[1].flags, EACCT_RECORD_IDLE);
+	assert_int_equal(b.cgroups[1].cgroup_id, 0);
+	assert_int_equal(b.cgroups[1].energy_uj, 40);
 	assert_int_equal(b.nr_processes, 1);
 	assert_int_equal(b.cgroups[0].cgroup_id, 12);
 	assert_int_equal(b.cgroups[0].domain, EACCT_DOMAIN(0, 1));
@@ -167,6 +171,8 @@ static void test_parse_rejects(void **state)
 		{ "process 12 gpu-0 1 1 x", -EINVAL },
 		{ "process x 12 gpu-0 1 1 x", -EINVAL },
 		{ "a b c d e f g h i j", -EINVAL },
+		{ "idle 12 dram-0 40 2", -EINVAL },
+		{ "idle dram-0 40", -EINVAL },
 	};
 	struct eacct_batch b;
 	size_t i;

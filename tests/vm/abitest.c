@@ -288,6 +288,16 @@ static void test_hierarchy(void)
 	    rd(SYS "/domains/gpu-0/energy_uj") != UINT64_MAX,
 	    "domain node totals");
 
+	/* Idle energy: the domain's total and idle_uj, no cgroup. */
+	eacct_batch_init(&b, next_seq());
+	eacct_batch_add_idle(&b, PKG0, 500, 2);
+	err = batch_write(&b);
+	eacct_batch_free(&b);
+	tap(!err && rd(SYS "/domains/package-0/energy_uj") - pkg0 == 1503 &&
+	    rd(SYS "/domains/package-0/idle_uj") == 500 &&
+	    rd(SYS "/cgroups/energy_uj") - root0 == 1510,
+	    "idle record: in the domain's energy_uj and idle_uj, in no cgroup");
+
 	eacct_batch_init(&b, seq);
 	eacct_batch_add_cgroup(&b, c, PKG0, 1000, 10);
 	err = batch_write(&b);
@@ -368,6 +378,8 @@ static void test_malformed(void)
 	CASE("zero cgroup id", -EINVAL); r[1].cgroup_id = 0; END;
 	CASE("no such cgroup", -ENOENT); r[1].cgroup_id = 0x7fffffffffffULL; END;
 	CASE("record flags set", -EINVAL); r[0].flags = 4; END;
+	CASE("idle record with a cgroup id", -EINVAL);
+	r[0].flags = EACCT_RECORD_IDLE; END;
 	CASE("energy delta too large", -ERANGE);
 	r[0].energy_uj = EACCT_MAX_DELTA + 1; END;
 	CASE("carbon delta too large", -ERANGE); r[1].carbon_ug = ~0ULL; END;

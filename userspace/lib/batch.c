@@ -106,6 +106,16 @@ int eacct_batch_add_cgroup(struct eacct_batch *b, uint64_t cgroup_id,
 	return 0;
 }
 
+int eacct_batch_add_idle(struct eacct_batch *b, uint32_t domain,
+			 uint64_t energy_uj, uint64_t carbon_ug)
+{
+	int err = eacct_batch_add_cgroup(b, 0, domain, energy_uj, carbon_ug);
+
+	if (!err)
+		b->cgroups[b->nr_cgroups - 1].flags = EACCT_RECORD_IDLE;
+	return err;
+}
+
 int eacct_batch_add_process(struct eacct_batch *b, uint32_t tgid,
 			    uint64_t cgroup_id, uint32_t domain,
 			    uint64_t energy_uj, uint64_t carbon_ug,
@@ -195,6 +205,14 @@ int eacct_batch_parse_line(struct eacct_batch *b, const char *line,
 			err = parse_u64(f[4], &carbon);
 		if (!err)
 			err = eacct_batch_add_cgroup(b, id, domain, energy, carbon);
+	} else if (n == 4 && !strcmp(f[0], "idle")) {
+		err = eacct_domain_parse(f[1], &domain);
+		if (!err)
+			err = parse_u64(f[2], &energy);
+		if (!err)
+			err = parse_u64(f[3], &carbon);
+		if (!err)
+			err = eacct_batch_add_idle(b, domain, energy, carbon);
 	} else if (n == 7 && !strcmp(f[0], "process")) {
 		err = parse_u64(f[1], &tgid);
 		if (!err && (!tgid || tgid > UINT32_MAX))

@@ -24,6 +24,9 @@ void eacct_batch_free(struct eacct_batch *b);
 int eacct_batch_add_cgroup(struct eacct_batch *b, uint64_t cgroup_id,
 			   uint32_t domain, uint64_t energy_uj,
 			   uint64_t carbon_ug);
+/* Energy of @domain that no cgroup was charged (EACCT_RECORD_IDLE). */
+int eacct_batch_add_idle(struct eacct_batch *b, uint32_t domain,
+			 uint64_t energy_uj, uint64_t carbon_ug);
 int eacct_batch_add_process(struct eacct_batch *b, uint32_t tgid,
 			    uint64_t cgroup_id, uint32_t domain,
 			    uint64_t energy_uj, uint64_t carbon_ug,
@@ -34,6 +37,7 @@ void *eacct_batch_encode(const struct eacct_batch *b, size_t *len);
 /*
  * One text line to one record, for tools and tests:
  *   cgroup  CGROUP DOMAIN ENERGY_UJ CARBON_UG
+ *   idle    DOMAIN ENERGY_UJ CARBON_UG
  *   process TGID CGROUP DOMAIN ENERGY_UJ CARBON_UG COMM
  * CGROUP is resolved by @resolve (an id, or a path). Blank lines and
  * lines starting with '#' add nothing. Returns 0 or a negative errno.

@@ -58,12 +58,20 @@ struct eacct_batch_header {
  * that its counters outlive an rmdir.
  */
 struct eacct_cgroup_record {
-	__u64 cgroup_id;
+	__u64 cgroup_id;	/* 0 for an EACCT_RECORD_IDLE record */
 	__u32 domain;		/* EACCT_DOMAIN(class, index) */
-	__u32 flags;		/* none defined: must be 0 */
+	__u32 flags;		/* EACCT_RECORD_* */
 	__u64 energy_uj;
 	__u64 carbon_ug;
 };
+
+/*
+ * The domain's energy that no cgroup was charged (the idle policy's
+ * unattributed part). It counts in the domain's totals and idle_uj, in no
+ * cgroup; its cgroup_id must be 0. With it, a domain's energy_uj is the
+ * meter's whole measurement: charged plus idle.
+ */
+#define EACCT_RECORD_IDLE	(1U << 0)
 
 #define EACCT_COMM_LEN 16
 

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0
+/* eacctd's configuration parser: defaults, every key, corrupt files. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "lib/config.h"
+
+static void test_defaults_and_keys(void **state)
+{
+	struct eacct_config c;
+	char err[128] = "";
+
+	(void)state;
+	eacct_config_defaults(&c);
+	assert_int_equal(c.interval_ms, 1000);
+	assert_int_equal(c.idle_policy, EACCT_IDLE_PROPORTIONAL);
+	assert_string_equal(c.device, "/dev/eacct");
+	assert_int_equal(eacct_config_parse(&c,
+		"# eacctd\n"
+		"interval = 250\n"
+		"  idle_policy=unattributed  \n"
+		"intensity = 231.5\n"
+		"pue = 1.2\n"
+		"\n"
+		"powercap_root = /tmp/fixture/powercap\n"
+		"state_file = /run/eacct/state\n", err, sizeof(err)), 0);
+	assert_int_equal(c.interval_ms, 250);
+	assert_int_equal(c.idle_policy, EACCT_IDLE_UNATTRIBUTED);
+	assert_true(c.intensity_g_per_kwh == 231.5);
+	assert_true(c.pue == 1.2);
+	assert_string_equal(c.powercap_root, "/tmp/fixture/powercap");
+	assert_string_equal(c.state_file, "/run/eacct/state");
+}
+
+static void test_rejects(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *msg;
+	} bad[] = {
+		{ "interval = 0\n", "line 1: bad value '0' for interval" },
+		{ "interval = 1.5\n", "line 1: bad value '1.5' for interval" },
+		{ "\ninterval 1000\n", "line 2: expected 'key = value'" },
+		{ "colour = blue\n", "line 1: unknown key 'colour'" },
+		{ "pue = 0.5\n", "line 1: bad value '0.5' for pue" },
+		{ "intensity = -3\n", "line 1: bad value '-3' for intensity" },
+		{ "idle_policy = even\n", "line 1: bad value 'even' for idle_policy" },
+		{ "device = relative/path\n", "line 1: bad value 'relative/path' for device" },
+		{ "model_idle_w = 100\nmodel_tdp_w = 50\n", "model_tdp_w is below model_idle_w" },
+	};
+	struct eacct_config c, before;
+	char err[128];
+	size_t i;
+
+	(void)state;
+	eacct_config_defaults(&c);
+	before = c;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		assert_int_equal(eacct_config_parse(&c, bad[i].text, err, sizeof(err)), -EINVAL);
+		assert_string_equal(err, bad[i].msg);
+		/* A refused file changes nothing. */
+		assert_memory_equal(&c, &before, sizeof(c));
+	}
+	assert_int_equal(eacct_config_load(&c, "/nonexistent/eacctd.conf", err, sizeof(err)),
+			 -ENOENT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults_and_keys),
+		cmocka_unit_test(test_rejects),
+	};
+
+	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
+}

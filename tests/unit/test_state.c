@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0
+/* eacctd's state file: round trip, atomic replacement, torn and corrupt files. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "lib/state.h"
+
+static char path[64];
+
+static void sample(struct eacct_state *s)
+{
+	static struct eacct_state_cgroup cgs[2] = {
+		{ 1, { 10, 20, 0, 0, 0, 0, 0, 18446744073709551615ULL } },
+		{ 4242, { 1 } },
+	};
+	static char batch[] = "EACT\0binary\nbatch\0bytes";
+
+	memset(s, 0, sizeof(*s));
+	s->seq = 77;
+	s->nr_meters = 2;
+	snprintf(s->meters[0].domain, 32, "package-0");
+	s->meters[0].last_raw = 262143000000ULL;
+	s->meters[0].total_uj = 123456789;
+	s->meters[0].frac_uj = 0.25;
+	snprintf(s->meters[1].domain, 32, "dram-0");
+	s->nr_cgroups = 2;
+	s->cgroups = cgs;
+	s->batch = batch;
+	s->batch_len = sizeof(batch);
+}
+
+static void test_round_trip(void **state)
+{
+	struct eacct_state in, out;
+
+	(void)state;
+	snprintf(path, sizeof(path), "/tmp/eacct-state-%d", getpid());
+	sample(&in);
+	assert_int_equal(eacct_state_save(path, &in), 0);
+	assert_int_equal(access("/tmp/eacct-state.tmp", F_OK), -1);
+	assert_int_equal(eacct_state_load(path, &out), 0);
+	assert_true(out.seq == 77);
+	assert_int_equal(out.nr_meters, 2);
+	assert_string_equal(out.meters[0].domain, "package-0");
+	assert_true(out.meters[0].last_raw == 262143000000ULL);
+	assert_true(out.meters[0].total_uj == 123456789);
+	assert_true(out.meters[0].frac_uj == 0.25);
+	assert_int_equal(out.nr_cgroups, 2);
+	assert_true(out.cgroups[0].ns[7] == UINT64_MAX);
+	assert_true(out.cgroups[1].id == 4242);
+	assert_int_equal(out.batch_len, in.batch_len);
+	assert_memory_equal(out.batch, in.batch, in.batch_len);
+	eacct_state_free(&out);
+}
+
+static void test_corrupt(void **state)
+{
+	struct eacct_state in, out;
+	char cmd[256];
+	long size;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(eacct_state_load("/nonexistent/state", &out), -ENOENT);
+
+	/* Torn: cut anywhere, the file is refused, never half-read. */
+	sample(&in);
+	assert_int_equal(eacct_state_save(path, &in), 0);
+	f = fopen(path, "r");
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	fclose(f);
+	for (long cut = 0; cut < size; cut += 7) {
+		assert_int_equal(truncate(path, cut), 0);
+		assert_int_equal(eacct_state_load(path, &out), -EINVAL);
+		assert_int_equal(eacct_state_save(path, &in), 0);
+	}
+	snprintf(cmd, sizeof(cmd), "sed -i 's/^seq 77/seq x/' %s", path);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(eacct_state_load(path, &out), -EINVAL);
+	unlink(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_corrupt),
+	};
+
+	return cmocka_run_group_tests_name("state", tests, NULL, NULL);
+}

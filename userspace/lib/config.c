@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+void eacct_config_defaults(struct eacct_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->interval_ms = 1000;
+	c->idle_policy = EACCT_IDLE_PROPORTIONAL;
+	c->pue = 1.0;
+	c->model_idle_w = 10;
+	c->model_tdp_w = 65;
+	snprintf(c->device, sizeof(c->device), "/dev/eacct");
+	snprintf(c->state_file, sizeof(c->state_file), "/var/lib/eacct/eacctd.state");
+	snprintf(c->bpf_pin_dir, sizeof(c->bpf_pin_dir), "/sys/fs/bpf/eacct");
+	snprintf(c->powercap_root, sizeof(c->powercap_root), "/sys/class/powercap");
+	snprintf(c->perf_pmu_root, sizeof(c->perf_pmu_root),
+		 "/sys/bus/event_source/devices/power");
+	snprintf(c->msr_root, sizeof(c->msr_root), "/dev/cpu");
+	snprintf(c->hwmon_root, sizeof(c->hwmon_root), "/sys/class/hwmon");
+	snprintf(c->cpu_root, sizeof(c->cpu_root), "/sys/devices/system/cpu");
+}
+
+static char *trim(char *s)
+{
+	char *end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	end = s + strlen(s);
+	while (end > s && strchr(" \t\r\n", end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+static int set_double(double *dst, const char *v, double min, double max)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(v, &end);
+	if (errno || end == v || *end || d < min || d > max)
+		return -EINVAL;
+	*dst = d;
+	return 0;
+}
+
+static int set_path(char *dst, size_t len, const char *v)
+{
+	if (v[0] != '/' || strlen(v) >= len)
+		return -EINVAL;
+	memcpy(dst, v, strlen(v) + 1);
+	return 0;
+}
+
+#define PATH_KEY(name) { #name, offsetof(struct eacct_config, name) }
+
+static const struct {
+	const char *key;
+	size_t offset;
+} path_keys[] = {
+	PATH_KEY(device), PATH_KEY(state_file), PATH_KEY(bpf_pin_dir),
+	PATH_KEY(powercap_root), PATH_KEY(perf_pmu_root), PATH_KEY(msr_root),
+	PATH_KEY(hwmon_root), PATH_KEY(cpu_root),
+};
+
+static int set_key(struct eacct_config *c, const char *key, const char *v)
+{
+	double d;
+	size_t i;
+
+	if (!strcmp(key, "interval")) {
+		if (set_double(&d, v, 10, 3600000) || d != (unsigned int)d)
+			return -EINVAL;
+		c->interval_ms = (unsigned int)d;
+		return 0;
+	}
+	if (!strcmp(key, "idle_policy"))
+		return eacct_idle_policy_parse(v, &c->idle_policy);
+	if (!strcmp(key, "intensity"))
+		return set_double(&c->intensity_g_per_kwh, v, 0, 10000);
+	if (!strcmp(key, "pue"))
+		return set_double(&c->pue, v, 1.0, 10.0);
+	if (!strcmp(key, "model_idle_w"))
+		return set_double(&c->model_idle_w, v, 0, 100000);
+	if (!strcmp(key, "model_tdp_w"))
+		return set_double(&c->model_tdp_w, v, 0, 100000);
+	for (i = 0; i < sizeof(path_keys) / sizeof(path_keys[0]); i++)
+		if (!strcmp(key, path_keys[i].key))
+			return set_path((char *)c + path_keys[i].offset, 256, v);
+	return -ENOENT;
+}
+
+int eacct_config_parse(struct eacct_config *c, const char *text, char *err,
+		       size_t errlen)
+{
+	struct eacct_config next = *c;
+	char *copy, *line, *nl, *eq, *key, *val;
+	int lineno = 0, rc = 0;
+
+	copy = strdup(text);
+	if (!copy)
+		return -ENOMEM;
+	for (line = copy; line && !rc; line = nl) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl++ = '\0';
+		lineno++;
+		line = trim(line);
+		if (!*line || *line == '#')
+			continue;
+		eq = strchr(line, '=');
+		if (!eq) {
+			snprintf(err, errlen, "line %d: expected 'key = value'", lineno);
+			rc = -EINVAL;
+			break;
+		}
+		*eq = '\0';
+		key = trim(line);
+		val = trim(eq + 1);
+		rc = set_key(&next, key, val);
+		if (rc == -ENOENT)
+			snprintf(err, errlen, "line %d: unknown key '%s'", lineno, key);
+		else if (rc)
+			snprintf(err, errlen, "line %d: bad value '%s' for %s",
+				 lineno, val, key);
+		if (rc)
+			rc = -EINVAL;
+	}
+	free(copy);
+	if (!rc && next.model_tdp_w < next.model_idle_w) {
+		snprintf(err, errlen, "model_tdp_w is below model_idle_w");
+		rc = -EINVAL;
+	}
+	if (!rc)
+		*c = next;
+	return rc;
+}
+
+int eacct_config_load(struct eacct_config *c, const char *path, char *err,
+		      size_t errlen)
+{
+	char buf[65536];
+	size_t n;
+	FILE *f;
+
+	f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	if (n == sizeof(buf) - 1) {
+		snprintf(err, errlen, "%s: larger than 64 KiB", path);
+		return -EFBIG;
+	}
+	buf[n] = '\0';
+	return eacct_config_parse(c, buf, err, errlen);
+}
