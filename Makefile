@@ -28,7 +28,7 @@ LIB_HDRS := $(wildcard userspace/lib/*.h) include/uapi/linux/eacct.h
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(B)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS := $(patsubst bpf/%.bpf.c,$(B)/bpf/%.skel.h,$(BPF_SRCS))
-TOOLS := $(B)/bin/eacct-write
+TOOLS := $(B)/bin/eacct-write $(B)/bin/eacctd
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all module bpf userspace check demo bench install clean deps \
@@ -72,12 +72,16 @@ $(B)/bin/sched-bench: tests/host/sched_bench.c userspace/bpf_cpu.c userspace/bpf
 		$(B)/bpf/cpu_account.skel.h $(B)/bpf/bench_empty.skel.h $(LIB_SRCS) $(LIB_HDRS) | $(B)/bin
 	$(CC) $(USER_CFLAGS) -o $@ $< userspace/bpf_cpu.c $(LIB_SRCS) -lbpf -lelf -lz
 
+$(B)/bin/eacctd: userspace/eacctd.c userspace/bpf_cpu.c userspace/bpf_cpu.h \
+		$(B)/bpf/cpu_account.skel.h $(LIB_SRCS) $(LIB_HDRS) | $(B)/bin
+	$(CC) $(USER_CFLAGS) -o $@ $< userspace/bpf_cpu.c $(LIB_SRCS) -lbpf -lelf -lz
+
 userspace: $(TOOLS)
 
 # Static binaries for the busybox initramfs of the VM tests.
 VMBIN ?= $(B)/vm/bin
 vm-binaries: $(VMBIN)/abitest $(VMBIN)/bench $(VMBIN)/eacct-write \
-	$(VMBIN)/cgroup-events-test $(VMBIN)/cpu-account-test
+	$(VMBIN)/cgroup-events-test $(VMBIN)/cpu-account-test $(VMBIN)/eacctd
 $(VMBIN)/abitest: tests/vm/abitest.c $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(VMBIN)
 	$(CC) $(USER_CFLAGS) -static -o $@ $< $(LIB_SRCS)
@@ -88,6 +92,10 @@ $(VMBIN)/eacct-write: userspace/eacct-write.c $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(VMBIN)
 	$(CC) $(USER_CFLAGS) -static -o $@ $< $(LIB_SRCS)
 $(VMBIN)/cpu-account-test: tests/host/cpu_account_test.c userspace/bpf_cpu.c userspace/bpf_cpu.h \
+		$(B)/bpf/cpu_account.skel.h $(LIB_SRCS) $(LIB_HDRS)
+	@mkdir -p $(VMBIN)
+	$(CC) $(USER_CFLAGS) -static -o $@ $< userspace/bpf_cpu.c $(LIB_SRCS) -lbpf -lelf -lz
+$(VMBIN)/eacctd: userspace/eacctd.c userspace/bpf_cpu.c userspace/bpf_cpu.h \
 		$(B)/bpf/cpu_account.skel.h $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(VMBIN)
 	$(CC) $(USER_CFLAGS) -static -o $@ $< userspace/bpf_cpu.c $(LIB_SRCS) -lbpf -lelf -lz

@@ -95,6 +95,8 @@ check "kernel log clean (no WARNING, BUG, leak reports)" \
 dmesg | grep -v -E "eacct: (loading out-of-tree|module verification)" | grep -E "$KLOG_BAD" | head -20 | sed 's/^/# dmesg: /'
 rmdir /sys/fs/cgroup/cyc/a /sys/fs/cgroup/cyc/b /sys/fs/cgroup/cyc
 
+sh /guest-eacctd.sh
+
 modes() { stat -c %a /sys/kernel/eacct/cgroups/energy_uj /sys/kernel/eacct/cgroups/budget_ug /proc/eacct/processes | tr '\n' ' '; }
 insmod /eacct.ko
 check "default modes: counters readable by all, budget root-writable ($(modes))" \

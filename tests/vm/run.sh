@@ -46,10 +46,10 @@ for kver in "${kvers[@]}"; do
 
 	cp /bin/busybox "$out/root/bin/busybox"
 	cp "$top/tests/vm/init" "$top/tests/vm/guest-test.sh" \
-	   "$top/tests/vm/guest-demo.sh" "$out/root/"
+	   "$top/tests/vm/guest-demo.sh" "$top/tests/vm/guest-eacctd.sh" "$out/root/"
 	cp "$out/src/kmod/eacct.ko" "$build/bin/abitest" "$build/bin/bench" \
 	   "$build/bin/eacct-write" "$build/bin/cgroup-events-test" \
-	   "$build/bin/cpu-account-test" "$out/root/"
+	   "$build/bin/cpu-account-test" "$build/bin/eacctd" "$out/root/"
 	mkdir -p "$out/root/proc" "$out/root/sys" "$out/root/dev" "$out/root/tmp"
 	(cd "$out/root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/initrd.gz"
 

@@ -1,0 +1,93 @@
+#!/bin/sh
+# End to end in the guest: eacct.ko + eacctd + BPF + a fixture powercap
+# tree advancing at a known power (wrapping around on the way), three
+# cgroups with different CPU loads, and a kill -9 of eacctd halfway.
+# Conservation must be exact: for each domain, what the module shows is
+# what the meter advanced, to the microjoule.
+ok() { echo "ok - eacctd: $*"; }
+notok() { echo "not ok - eacctd: $*"; }
+check() { desc=$1; shift; if "$@"; then ok "$desc"; else notok "$desc"; fi; }
+
+F=/fixture/powercap
+RANGE=1000000000
+zone() {	# zone DIR NAME START
+	mkdir -p $F/$1
+	echo "$2" > $F/$1/name
+	echo $RANGE > $F/$1/max_energy_range_uj
+	echo "$3" > $F/$1/energy_uj
+}
+zone intel-rapl:0 package-0 999000000	# wraps after 1 J
+zone intel-rapl:0:0 dram 5000
+zone intel-rapl:1 package-1 7000
+mkdir -p /etc/eacct
+cat > /etc/eacct/eacctd.conf <<EOC
+interval = 200
+intensity = 300
+powercap_root = $F
+perf_pmu_root = /nonexistent
+msr_root = /nonexistent
+hwmon_root = /nonexistent
+state_file = /tmp/eacctd.state
+EOC
+
+# The meter: +50 mJ, +30 mJ, +20 mJ every 100 ms, replaced atomically.
+advance() {	# advance DIR STEP
+	v=$(( $(cat $F/$1/energy_uj) + $2 ))
+	[ $v -ge $RANGE ] && v=$(( v - RANGE ))
+	echo $v > $F/$1/.tmp && mv $F/$1/.tmp $F/$1/energy_uj
+}
+touch /tmp/meter-run
+( while [ -e /tmp/meter-run ]; do
+	advance intel-rapl:0 50000; advance intel-rapl:0:0 30000; advance intel-rapl:1 20000
+	sleep 0.1
+  done ) &
+meter=$!
+
+insmod /eacct.ko
+cg=/sys/fs/cgroup/e2e
+mkdir -p $cg/busy $cg/half $cg/idle
+( echo $$ > /dev/null; sh -c 'echo $$ > '$cg'/busy/cgroup.procs; while :; do :; done' ) &
+( sh -c 'echo $$ > '$cg'/half/cgroup.procs; while :; do i=0; while [ $i -lt 300 ]; do i=$((i+1)); done; sleep 0.01; done' ) &
+( sh -c 'echo $$ > '$cg'/idle/cgroup.procs; while :; do sleep 1; done' ) &
+sleep 0.3
+
+# Readings just before eacctd's first one: the baseline it must count from.
+p0=$(cat $F/intel-rapl:0/energy_uj); d0=$(cat $F/intel-rapl:0:0/energy_uj); q0=$(cat $F/intel-rapl:1/energy_uj)
+/eacctd > /tmp/eacctd.log 2>&1 &
+daemon=$!
+sleep 1.5
+kill -9 $daemon
+wait $daemon 2>/dev/null
+check "killed with -9 after $(cat /sys/kernel/eacct/seq) batches" [ "$(cat /sys/kernel/eacct/seq)" -gt 2 ]
+sleep 0.7	# the meter runs on while eacctd is down
+/eacctd >> /tmp/eacctd.log 2>&1 &
+daemon=$!
+sleep 1.5
+rm /tmp/meter-run
+wait $meter
+p1=$(cat $F/intel-rapl:0/energy_uj); d1=$(cat $F/intel-rapl:0:0/energy_uj); q1=$(cat $F/intel-rapl:1/energy_uj)
+sleep 0.6	# at least two intervals after the last meter step
+kill -TERM $daemon
+wait $daemon
+sed 's/^/# /' /tmp/eacctd.log
+
+E=/sys/kernel/eacct
+dp=$(( (p1 - p0 + RANGE) % RANGE )); dd=$(( d1 - d0 )); dq=$(( q1 - q0 ))
+check "package-0 wrapped around and its energy is exact: meter $dp uJ, module $(cat $E/domains/package-0/energy_uj) uJ" \
+	[ "$(cat $E/domains/package-0/energy_uj)" = $dp ]
+check "dram-0 exact: meter $dd uJ, module $(cat $E/domains/dram-0/energy_uj) uJ" \
+	[ "$(cat $E/domains/dram-0/energy_uj)" = $dd ]
+check "package-1 exact: meter $dq uJ, module $(cat $E/domains/package-1/energy_uj) uJ" \
+	[ "$(cat $E/domains/package-1/energy_uj)" = $dq ]
+idle=$(( $(cat $E/domains/package-0/idle_uj) + $(cat $E/domains/package-1/idle_uj) + $(cat $E/domains/dram-0/idle_uj) ))
+check "cgroups plus idle add up to the meters: $(cat $E/cgroups/energy_uj) + $idle = $((dp + dd + dq))" \
+	[ $(( $(cat $E/cgroups/energy_uj) + idle )) = $((dp + dd + dq)) ]
+b=$(cat $E/cgroups/e2e/busy/energy_uj); h=$(cat $E/cgroups/e2e/half/energy_uj); i=$(cat $E/cgroups/e2e/idle/energy_uj 2>/dev/null || echo 0)
+echo "# busy $b uJ, half $h uJ, idle $i uJ"
+check "shares follow CPU time: busy > half > idle" [ "$b" -gt "$h" -a "$h" -gt "$i" ]
+check "recovered after kill -9 without a gap" grep -q "recovered state" /tmp/eacctd.log
+check "carbon charged at 300 g/kWh: $(cat $E/cgroups/carbon_ug) ug" [ "$(cat $E/cgroups/carbon_ug)" -gt 0 ]
+kill $(cat $cg/busy/cgroup.procs $cg/half/cgroup.procs $cg/idle/cgroup.procs) 2>/dev/null
+sleep 0.2
+rmdir $cg/busy $cg/half $cg/idle $cg 2>/dev/null
+rmmod eacct

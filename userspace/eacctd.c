@@ -1,0 +1,626 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * eacctd: every interval, read the energy meters and the on-CPU time per
+ * cgroup from BPF, split each package's and DRAM's energy delta over the
+ * cgroups by their time on that package (exactly, in integer uJ), and
+ * write the result to eacct.ko as one sequenced batch.
+ *
+ * Crash safety: the state file is written before each batch, holding the
+ * readings the batch covers and the batch itself. After kill -9, eacctd
+ * compares it with /sys/kernel/eacct/seq, resends the batch if it never
+ * landed, and continues from those readings: no energy lost or doubled.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bpf_cpu.h"
+#include "cpu_account.skel.h"
+#include "lib/attrib.h"
+#include "lib/batch.h"
+#include "lib/config.h"
+#include "lib/meter.h"
+#include "lib/state.h"
+#include "lib/topology.h"
+
+_Static_assert(EACCT_STATE_PKGS == EACCT_MAX_PKG, "state and BPF agree");
+
+#define MAX_METERS 32
+#define SEQ_FILE "/sys/kernel/eacct/seq"
+
+struct cg {
+	uint64_t id;
+	uint64_t ns[EACCT_MAX_PKG];	/* cumulative, as last charged */
+	uint64_t delta[EACCT_MAX_PKG];	/* this interval */
+	bool registered;		/* in an applied batch: the module knows it */
+};
+
+struct domain {
+	char name[32];
+	uint32_t id;			/* EACCT_DOMAIN() */
+	int pkg;
+	struct eacct_meter *meter;	/* NULL: the model estimate */
+	uint64_t last_total;
+};
+
+static struct {
+	struct eacct_config cfg;
+	const char *cfg_path;
+	bool cfg_explicit;
+	struct eacct_meter meters[MAX_METERS];
+	int nr_meters;
+	struct domain domains[2 * EACCT_MAX_PKG];
+	int nr_domains;
+	int nr_pkgs;
+	int pkg_cpus[EACCT_MAX_PKG];
+	struct eacct_bpf_cpu bpf;
+	struct cg *cgs;			/* sorted by id */
+	size_t nr_cgs, cap_cgs;
+	uint64_t seq;
+	int dev;
+	struct timespec last;
+} d;
+
+static volatile sig_atomic_t stop, reload;
+
+static void logmsg(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("eacctd: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		reload = 1;
+	else
+		stop = 1;
+}
+
+static uint64_t module_seq(void)
+{
+	FILE *f = fopen(SEQ_FILE, "r");
+	uint64_t seq = 0;
+
+	if (f) {
+		if (fscanf(f, "%" SCNu64, &seq) != 1)
+			seq = 0;
+		fclose(f);
+	}
+	return seq;
+}
+
+static int load_config(void)
+{
+	char err[256];
+	int rc;
+
+	eacct_config_defaults(&d.cfg);
+	rc = eacct_config_load(&d.cfg, d.cfg_path, err, sizeof(err));
+	if (rc == -ENOENT && !d.cfg_explicit) {
+		logmsg("no %s, using the defaults", d.cfg_path);
+		eacct_config_defaults(&d.cfg);
+		return 0;
+	}
+	if (rc)
+		logmsg("config: %s", err);
+	return rc;
+}
+
+static int cmp_cg(const void *a, const void *b)
+{
+	uint64_t x = ((const struct cg *)a)->id, y = ((const struct cg *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Binary search among the first @n (sorted) entries. */
+static struct cg *find_cg_in(uint64_t id, size_t n)
+{
+	struct cg key = { .id = id };
+
+	return bsearch(&key, d.cgs, n, sizeof(*d.cgs), cmp_cg);
+}
+
+static struct cg *find_cg(uint64_t id)
+{
+	return find_cg_in(id, d.nr_cgs);
+}
+
+/* Append an entry; the caller sorts the array again afterwards. */
+static struct cg *add_cg(uint64_t id)
+{
+	struct cg *c;
+
+	if (d.nr_cgs == d.cap_cgs) {
+		d.cap_cgs = d.cap_cgs ? 2 * d.cap_cgs : 256;
+		c = realloc(d.cgs, d.cap_cgs * sizeof(*c));
+		if (!c)
+			return NULL;
+		d.cgs = c;
+	}
+	c = &d.cgs[d.nr_cgs++];
+	memset(c, 0, sizeof(*c));
+	c->id = id;
+	return c;
+}
+
+/*
+ * Read the BPF map and compute each cgroup's on-CPU time this interval.
+ * With @baseline_only, new cgroups start from what they have now.
+ */
+static int read_activity(bool baseline_only)
+{
+	int fd = bpf_map__fd(d.bpf.skel->maps.cgroup_ns);
+	__u64 key, next, *prev = NULL;
+	size_t i, sorted = d.nr_cgs;
+	struct eacct_cgroup_cpu v;
+	struct cg *c;
+	int p;
+
+	for (i = 0; i < d.nr_cgs; i++)
+		memset(d.cgs[i].delta, 0, sizeof(d.cgs[i].delta));
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &v))
+			continue;
+		c = find_cg_in(key, sorted);
+		if (!c) {
+			c = add_cg(key);
+			if (!c)
+				return -ENOMEM;
+			if (baseline_only) {
+				memcpy(c->ns, v.ns, sizeof(c->ns));
+				continue;
+			}
+		}
+		for (p = 0; p < EACCT_MAX_PKG; p++) {
+			/* Cumulative; a smaller value means a new map entry. */
+			c->delta[p] = v.ns[p] >= c->ns[p] ? v.ns[p] - c->ns[p] : v.ns[p];
+			c->ns[p] = v.ns[p];
+		}
+	}
+	if (d.nr_cgs != sorted)
+		qsort(d.cgs, d.nr_cgs, sizeof(*d.cgs), cmp_cg);
+	return 0;
+}
+
+static uint64_t carbon_ug(uint64_t energy_uj)
+{
+	/* g = kWh x PUE x g/kWh; 1 kWh = 3.6e12 uJ; ug = g x 1e6. */
+	return (uint64_t)((double)energy_uj * d.cfg.pue *
+			  d.cfg.intensity_g_per_kwh / 3.6e6 + 0.5);
+}
+
+static uint64_t elapsed_ns(const struct timespec *a, const struct timespec *b)
+{
+	return (uint64_t)((b->tv_sec - a->tv_sec) * 1000000000LL +
+			  (b->tv_nsec - a->tv_nsec));
+}
+
+/* Build this interval's batch; energy that goes to no cgroup is idle. */
+static int build_batch(struct eacct_batch *b, uint64_t interval_ns)
+{
+	uint64_t *act, *charge, energy, idle, busy, total;
+	struct domain *dom;
+	size_t i;
+	int k, err = 0;
+
+	act = calloc(d.nr_cgs + 1, sizeof(*act));
+	charge = calloc(d.nr_cgs + 1, sizeof(*charge));
+	if (!act || !charge) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (k = 0; k < d.nr_domains && !err; k++) {
+		dom = &d.domains[k];
+		busy = 0;
+		for (i = 0; i < d.nr_cgs; i++) {
+			act[i] = d.cgs[i].delta[dom->pkg];
+			busy += act[i];
+		}
+		if (dom->meter) {
+			if (eacct_meter_read(dom->meter))
+				logmsg("%s: read failed, %s counted next time",
+				       dom->name, dom->name);
+			total = dom->meter->total_uj;
+			energy = total - dom->last_total;
+			dom->last_total = total;
+		} else {
+			double cap = (double)d.pkg_cpus[dom->pkg] * interval_ns;
+
+			energy = eacct_model_energy_uj(d.cfg.model_idle_w,
+						       d.cfg.model_tdp_w,
+						       cap > 0 ? busy / cap : 0,
+						       interval_ns);
+			dom->last_total += energy;
+		}
+		idle = eacct_split(energy, act, d.nr_cgs,
+				   (uint64_t)d.pkg_cpus[dom->pkg] * interval_ns,
+				   d.cfg.idle_policy, charge);
+		for (i = 0; i < d.nr_cgs && !err; i++)
+			if (charge[i] || (!d.cgs[i].registered && act[i]))
+				err = eacct_batch_add_cgroup(b, d.cgs[i].id, dom->id,
+							     charge[i],
+							     carbon_ug(charge[i]));
+		if (idle && !err)
+			err = eacct_batch_add_idle(b, dom->id, idle, carbon_ug(idle));
+	}
+out:
+	free(act);
+	free(charge);
+	return err;
+}
+
+/* Records of cgroups the module has never seen become idle energy. */
+static void demote_unregistered(struct eacct_batch *b)
+{
+	struct eacct_cgroup_record *r;
+	struct cg *c;
+	size_t i;
+
+	for (i = 0; i < b->nr_cgroups; i++) {
+		r = &b->cgroups[i];
+		if (r->flags & EACCT_RECORD_IDLE)
+			continue;
+		c = find_cg(r->cgroup_id);
+		if (c && c->registered)
+			continue;
+		r->flags = EACCT_RECORD_IDLE;
+		r->cgroup_id = 0;
+	}
+}
+
+static void save_state(const void *buf, size_t len, uint64_t seq)
+{
+	struct eacct_state s;
+	int k, err;
+
+	memset(&s, 0, sizeof(s));
+	s.seq = seq;
+	for (k = 0; k < d.nr_domains && s.nr_meters < EACCT_STATE_MAX_METERS; k++) {
+		struct eacct_state_meter *m = &s.meters[s.nr_meters++];
+		struct domain *dom = &d.domains[k];
+
+		snprintf(m->domain, sizeof(m->domain), "%s", dom->name);
+		m->total_uj = dom->last_total;
+		if (dom->meter) {
+			m->last_raw = dom->meter->last_raw;
+			m->frac_uj = dom->meter->frac_uj;
+		}
+	}
+	s.cgroups = calloc(d.nr_cgs + 1, sizeof(*s.cgroups));
+	if (s.cgroups) {
+		for (size_t i = 0; i < d.nr_cgs; i++) {
+			s.cgroups[i].id = d.cgs[i].id;
+			memcpy(s.cgroups[i].ns, d.cgs[i].ns, sizeof(d.cgs[i].ns));
+		}
+		s.nr_cgroups = d.nr_cgs;
+	}
+	s.batch = (void *)buf;
+	s.batch_len = len;
+	err = eacct_state_save(d.cfg.state_file, &s);
+	if (err)
+		logmsg("cannot save %s: %s", d.cfg.state_file, strerror(-err));
+	free(s.cgroups);
+}
+
+static int send(struct eacct_batch *b)
+{
+	size_t len;
+	void *buf;
+	int err = 0, tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		b->seq = d.seq;
+		buf = eacct_batch_encode(b, &len);
+		if (!buf)
+			return -ENOMEM;
+		save_state(buf, len, d.seq);
+		err = write(d.dev, buf, len) == (ssize_t)len ? 0 : -errno;
+		free(buf);
+		if (err != -ENOENT)
+			break;
+		/* A cgroup came and went within the interval: keep its energy as idle. */
+		logmsg("a cgroup vanished before it was registered: its energy counted as idle");
+		demote_unregistered(b);
+	}
+	if (err == -EALREADY) {
+		logmsg("sequence %" PRIu64 " already applied by another writer", d.seq);
+		d.seq = module_seq() + 1;
+	}
+	return err;
+}
+
+static void mark_registered(const struct eacct_batch *b)
+{
+	struct cg *c;
+	size_t i;
+
+	for (i = 0; i < b->nr_cgroups; i++) {
+		c = find_cg(b->cgroups[i].cgroup_id);
+		if (c)
+			c->registered = true;
+	}
+}
+
+static int interval(void)
+{
+	struct eacct_batch b;
+	struct timespec now;
+	int err;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	err = eacct_bpf_cpu_collect(&d.bpf);
+	if (!err)
+		err = read_activity(false);
+	if (err) {
+		logmsg("reading BPF activity: %s", strerror(-err));
+		return err;
+	}
+	eacct_batch_init(&b, d.seq);
+	err = build_batch(&b, elapsed_ns(&d.last, &now));
+	d.last = now;
+	if (!err && b.nr_cgroups) {
+		err = send(&b);
+		if (!err) {
+			mark_registered(&b);
+			d.seq++;
+		} else {
+			logmsg("batch %" PRIu64 " refused: %s", d.seq, strerror(-err));
+		}
+	}
+	eacct_batch_free(&b);
+	return err;
+}
+
+static void setup_domains(void)
+{
+	struct domain *dom;
+	char name[32];
+	int p, kind;
+
+	for (p = 0; p < d.nr_pkgs; p++) {
+		for (kind = 0; kind < 2; kind++) {
+			snprintf(name, sizeof(name), "%s-%d", kind ? "dram" : "package", p);
+			dom = &d.domains[d.nr_domains];
+			memset(dom, 0, sizeof(*dom));
+			snprintf(dom->name, sizeof(dom->name), "%s", name);
+			dom->pkg = p;
+			dom->id = EACCT_DOMAIN(kind ? EACCT_CLASS_DRAM : EACCT_CLASS_CPU, p);
+			dom->meter = eacct_meter_pick(d.meters, d.nr_meters, name);
+			if (!dom->meter && kind)
+				continue;	/* no DRAM meter: DRAM is in nothing */
+			if (dom->meter) {
+				dom->last_total = dom->meter->total_uj;
+				logmsg("%s: %s %s", name,
+				       eacct_meter_kind_name(dom->meter->kind),
+				       dom->meter->source);
+			} else {
+				logmsg("%s: no meter; ESTIMATED from a model: %.0f W idle + utilisation x (%.0f W - %.0f W)",
+				       name, d.cfg.model_idle_w, d.cfg.model_tdp_w,
+				       d.cfg.model_idle_w);
+			}
+			d.nr_domains++;
+		}
+	}
+}
+
+/* Pick up where a previous eacctd left off, if its state fits. */
+static void recover(void)
+{
+	uint64_t mseq = module_seq();
+	struct eacct_state s;
+	struct domain *dom;
+	int i, k, err;
+	size_t j;
+
+	d.seq = mseq + 1;
+	err = eacct_state_load(d.cfg.state_file, &s);
+	if (err) {
+		if (err != -ENOENT)
+			logmsg("%s unreadable (%s): starting afresh",
+			       d.cfg.state_file, strerror(-err));
+		return;
+	}
+	if (s.seq > mseq + 1 || s.seq + 1 < mseq + 1) {
+		logmsg("state seq %" PRIu64 " does not follow module seq %" PRIu64
+		       " (module reloaded?): starting afresh", s.seq, mseq);
+		goto out;
+	}
+	if (s.seq == mseq + 1 && s.batch_len) {
+		err = write(d.dev, s.batch, s.batch_len) == (ssize_t)s.batch_len ? 0 : -errno;
+		logmsg("resent batch %" PRIu64 " that had not landed: %s", s.seq,
+		       err ? strerror(-err) : "applied");
+		if (err)
+			goto out;	/* its energy stays in the meters' deltas */
+		d.seq = s.seq + 1;
+	}
+	/* Continue from the readings the last batch covered. */
+	for (i = 0; i < s.nr_meters; i++) {
+		for (k = 0; k < d.nr_domains; k++) {
+			dom = &d.domains[k];
+			if (strcmp(dom->name, s.meters[i].domain))
+				continue;
+			dom->last_total = s.meters[i].total_uj;
+			if (dom->meter) {
+				dom->meter->last_raw = s.meters[i].last_raw;
+				dom->meter->total_uj = s.meters[i].total_uj;
+				dom->meter->frac_uj = s.meters[i].frac_uj;
+			}
+		}
+	}
+	/* Activity baselines too, for the cgroups BPF still has. */
+	for (j = 0; j < s.nr_cgroups; j++) {
+		struct cg *c = find_cg(s.cgroups[j].id);
+
+		if (!c)
+			continue;
+		memcpy(c->ns, s.cgroups[j].ns, sizeof(c->ns));
+		c->registered = true;
+	}
+	logmsg("recovered state of batch %" PRIu64, s.seq);
+out:
+	eacct_state_free(&s);
+}
+
+static int start(void)
+{
+	struct eacct_meter_roots roots = eacct_meter_real_roots;
+	static uint8_t cpu_pkg[EACCT_MAX_CPUS];
+	int cpu, err;
+
+	roots.powercap = d.cfg.powercap_root;
+	roots.perf_pmu = d.cfg.perf_pmu_root;
+	roots.msr = d.cfg.msr_root;
+	roots.hwmon = d.cfg.hwmon_root;
+	roots.cpu = d.cfg.cpu_root;
+	d.nr_meters = eacct_meters_detect(&roots, d.meters, MAX_METERS);
+	for (int i = 0; i < d.nr_meters; i++)
+		if (!d.meters[i].usable)
+			logmsg("meter %s (%s %s) unusable: %s", d.meters[i].domain,
+			       eacct_meter_kind_name(d.meters[i].kind),
+			       d.meters[i].source, d.meters[i].error);
+
+	d.nr_pkgs = eacct_cpu_packages(d.cfg.cpu_root, cpu_pkg, EACCT_MAX_CPUS,
+				       EACCT_MAX_PKG);
+	if (d.nr_pkgs <= 0) {
+		logmsg("cannot read the CPU topology under %s", d.cfg.cpu_root);
+		return -ENOENT;
+	}
+	for (cpu = 0; cpu < EACCT_MAX_CPUS; cpu++) {
+		char path[512];
+
+		snprintf(path, sizeof(path), "%s/cpu%d", d.cfg.cpu_root, cpu);
+		if (access(path, F_OK) == 0)
+			d.pkg_cpus[cpu_pkg[cpu]]++;
+	}
+	setup_domains();
+
+	d.dev = open(d.cfg.device, O_WRONLY | O_CLOEXEC);
+	if (d.dev < 0) {
+		err = -errno;
+		logmsg("cannot open %s: %s (is eacct.ko loaded? modprobe eacct)",
+		       d.cfg.device, strerror(errno));
+		return err;
+	}
+	err = eacct_bpf_cpu_open(&d.bpf, d.cfg.cpu_root);
+	if (err) {
+		logmsg("cannot load the BPF programs: %s (root, BTF at /sys/kernel/btf/vmlinux and a kernel with tp_btf are needed)",
+		       strerror(-err));
+		return err;
+	}
+	logmsg("on-CPU time from BPF: %s variant, %d package(s); time alone, no PMU weighting",
+	       d.nr_pkgs > 1 ? "per-switch" : "collect-time", d.nr_pkgs);
+	err = read_activity(true);
+	if (err)
+		return err;
+	recover();
+	clock_gettime(CLOCK_MONOTONIC, &d.last);
+	logmsg("running: interval %u ms, idle policy %s, intensity %.1f g/kWh, PUE %.2f",
+	       d.cfg.interval_ms, eacct_idle_policy_name(d.cfg.idle_policy),
+	       d.cfg.intensity_g_per_kwh, d.cfg.pue);
+	return 0;
+}
+
+static void sleep_until_next(struct timespec *next)
+{
+	next->tv_nsec += (long)(d.cfg.interval_ms % 1000) * 1000000L;
+	next->tv_sec += d.cfg.interval_ms / 1000 + next->tv_nsec / 1000000000L;
+	next->tv_nsec %= 1000000000L;
+	while (!stop && !reload &&
+	       clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, next, NULL) == EINTR)
+		;
+}
+
+static const char usage[] =
+"Usage: eacctd [-c CONFIG] [--once]\n"
+"Measure CPU package and DRAM energy, split it over cgroups by their\n"
+"on-CPU time and write it to eacct.ko every interval. Logs to stderr.\n"
+"  -c, --config=FILE  configuration (default " EACCT_CONFIG_PATH ")\n"
+"      --once         run one interval after the start, then exit\n"
+"Signals: SIGTERM/SIGINT flush a last interval and exit; SIGHUP reloads\n"
+"the configuration (interval, idle policy, intensity, PUE, model).\n";
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "once", no_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct timespec next;
+	bool once = false;
+	int c;
+
+	d.cfg_path = EACCT_CONFIG_PATH;
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			d.cfg_path = optarg;
+			d.cfg_explicit = true;
+			break;
+		case 'o':
+			once = true;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	if (geteuid() != 0) {
+		logmsg("must run as root (it loads BPF and writes /dev/eacct)");
+		return 1;
+	}
+	setvbuf(stderr, NULL, _IOLBF, 0);
+	if (load_config() || start())
+		return 1;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	do {
+		sleep_until_next(&next);
+		if (reload) {
+			struct eacct_config old = d.cfg;
+
+			reload = 0;
+			if (load_config())
+				d.cfg = old;	/* keep running on the old one */
+			else
+				logmsg("configuration reloaded (meter roots apply at restart)");
+			clock_gettime(CLOCK_MONOTONIC, &next);
+			continue;
+		}
+		interval();
+	} while (!stop && !once);
+	if (stop)
+		logmsg("stopping after a last interval");
+	eacct_bpf_cpu_close(&d.bpf);
+	close(d.dev);
+	return 0;
+}
