@@ -141,6 +141,10 @@ install: all
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) modules_install
 	depmod -a -b "$(or $(DESTDIR),/)" "$$($(MAKE) -s -C $(KDIR) kernelrelease)"
 	install -D -m 0755 $(B)/bin/eacct-write $(DESTDIR)/usr/local/sbin/eacct-write
+	install -D -m 0755 $(B)/bin/eacctd $(DESTDIR)/usr/local/sbin/eacctd
+	install -D -m 0644 packaging/eacctd.service $(DESTDIR)/etc/systemd/system/eacctd.service
+	test -e $(DESTDIR)/etc/eacct/eacctd.conf || \
+		install -D -m 0644 packaging/eacctd.conf $(DESTDIR)/etc/eacct/eacctd.conf
 	install -D -m 0644 include/uapi/linux/eacct.h $(DESTDIR)/usr/local/include/linux/eacct.h
 
 $(B)/bpf $(B)/bin $(B)/tests $(B)/tests/asan:

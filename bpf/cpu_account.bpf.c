@@ -103,35 +103,50 @@ process_entry(struct task_struct *t, __u64 cgroup_id, bool dead)
 }
 
 /*
- * Move the task's unflushed time into its cgroup's and process's entries.
- * Several flushers may meet on one task; the compare-and-swap on
- * flushed[] lets exactly one of them carry each nanosecond.
+ * Claim [*from, to) of a counter that only grows: a compare-and-swap on
+ * *from. A loser tries again from where the winner stopped, so when two
+ * callers meet (a collection and a dying task's last switch, say) the
+ * later reading is never dropped. Returns the nanoseconds claimed.
  */
+#define CLAIM_TRIES 8
+
+static __always_inline __u64 claim(__u64 *from, __u64 to)
+{
+	__u64 old;
+	int i;
+
+	for (i = 0; i < CLAIM_TRIES; i++) {
+		old = *from;
+		if (to <= old)
+			return 0;
+		if (__sync_val_compare_and_swap(from, old, to) == old)
+			return to - old;
+	}
+	__sync_fetch_and_add(&stats.flush_races, 1);
+	return 0;
+}
+
+/* Move the task's unflushed time into its cgroup's and process's entries. */
 static __always_inline void flush(struct task_struct *t,
 				  struct eacct_task_acct *ta, bool dead)
 {
 	struct eacct_cgroup_cpu *c = NULL;
 	struct eacct_process_cpu *p = NULL;
-	__u64 done, now, cgid = ta->cgroup_id;
+	__u64 delta, cgid = ta->cgroup_id;
 	int i;
 
 	for (i = 0; i < EACCT_MAX_PKG; i++) {
-		now = ta->ns[i];
-		done = ta->flushed[i];
-		if (now == done)
+		delta = claim(&ta->flushed[i], ta->ns[i]);
+		if (!delta)
 			continue;
-		if (__sync_val_compare_and_swap(&ta->flushed[i], done, now) != done) {
-			__sync_fetch_and_add(&stats.flush_races, 1);
-			continue;
-		}
 		if (!c)
 			c = cgroup_entry(cgid);
 		if (!p)
 			p = process_entry(t, cgid, dead);
 		if (c)
-			__sync_fetch_and_add(&c->ns[i], now - done);
+			__sync_fetch_and_add(&c->ns[i], delta);
 		if (p)
-			__sync_fetch_and_add(&p->ns[i], now - done);
+			__sync_fetch_and_add(&p->ns[i], delta);
 	}
 	if (dead && !p && t == BPF_CORE_READ(t, group_leader)) {
 		/* A leader dying with nothing left to flush still ends its row. */
@@ -141,19 +156,17 @@ static __always_inline void flush(struct task_struct *t,
 
 /*
  * One package: bring the task's runtime up to date in ns[0]. Several
- * callers may race on one task; the compare-and-swap on last_runtime
- * gives each nanosecond to exactly one of them.
+ * callers may race on one task; claim() gives each nanosecond to exactly
+ * one of them.
  */
 static __always_inline void catch_up(struct task_struct *t,
 				     struct eacct_task_acct *ta)
 {
-	__u64 runtime = BPF_CORE_READ(t, se.sum_exec_runtime);
-	__u64 last = ta->last_runtime;
+	__u64 delta = claim(&ta->last_runtime,
+			    BPF_CORE_READ(t, se.sum_exec_runtime));
 
-	if (runtime <= last)
-		return;
-	if (__sync_val_compare_and_swap(&ta->last_runtime, last, runtime) == last)
-		__sync_fetch_and_add(&ta->ns[0], runtime - last);
+	if (delta)
+		__sync_fetch_and_add(&ta->ns[0], delta);
 }
 
 /* First sight of a task older than us: count from @runtime on. */

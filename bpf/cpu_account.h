@@ -9,10 +9,11 @@
 #define EACCT_MAX_PROCESSES	32768
 
 /*
- * Per task (thread), in task storage. Only the task's own switch-out
- * writes ns[] and last_runtime; flushers (the collection iterator, the
- * migration hook, the final switch of a dead task) move ns - flushed into
- * the maps below, claiming it with a compare-and-swap on flushed[].
+ * Per task (thread), in task storage. The runtime goes into ns[] (by the
+ * task's own switch-out with several packages, else by whoever reads it,
+ * claiming it with a compare-and-swap on last_runtime); flushers (the
+ * collection iterator, the migration hook, the final switch of a dead
+ * task) move ns - flushed into the maps below, claiming it likewise.
  */
 struct eacct_task_acct {
 	__u64 last_runtime;		/* se.sum_exec_runtime accounted so far */
@@ -46,7 +47,7 @@ struct eacct_cpu_stats {
 	__u64 storage_misses;		/* no task storage: a slice not counted */
 	__u64 cgroup_map_full;		/* ns dropped: cgroup_ns had no room */
 	__u64 process_map_full;		/* process_ns had no room (cgroups unaffected) */
-	__u64 flush_races;		/* a flusher lost a compare-and-swap (harmless) */
+	__u64 flush_races;		/* a claim lost its compare-and-swap 8 times: ns late or lost */
 };
 
 #endif /* EACCT_CPU_ACCOUNT_H */

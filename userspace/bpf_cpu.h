@@ -3,6 +3,7 @@
 #ifndef EACCT_BPF_CPU_H
 #define EACCT_BPF_CPU_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <linux/types.h>
 
@@ -17,10 +18,22 @@ struct eacct_bpf_cpu {
 	struct bpf_program *switch_prog;	/* the variant loaded */
 	struct bpf_link *iter;
 	int nr_pkgs;
+	bool reused;			/* found pinned and running */
 };
 
-/* Load and attach; @cpu_dir is normally /sys/devices/system/cpu. */
-int eacct_bpf_cpu_open(struct eacct_bpf_cpu *c, const char *cpu_dir);
+/*
+ * Load and attach; @cpu_dir is normally /sys/devices/system/cpu.
+ *
+ * With @pin_dir (normally /sys/fs/bpf/eacct), maps and links are pinned
+ * there, so the programs keep counting while eacctd is down; a later open
+ * finds them and reuses them instead of attaching a second set. Objects
+ * that no longer fit (another eacct version) are unpinned and replaced.
+ * ->reused says which happened.
+ */
+int eacct_bpf_cpu_open(struct eacct_bpf_cpu *c, const char *cpu_dir,
+		       const char *pin_dir);
+/* Remove everything pinned under @pin_dir (eacctd --reset-bpf). */
+void eacct_bpf_cpu_unpin(const char *pin_dir);
 /* Move every task's time into the maps (runs the task iterator once). */
 int eacct_bpf_cpu_collect(struct eacct_bpf_cpu *c);
 /* Cumulative on-CPU ns per package of one cgroup (zeros if unknown). */

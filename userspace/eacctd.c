@@ -522,12 +522,14 @@ static int start(void)
 		       d.cfg.device, strerror(errno));
 		return err;
 	}
-	err = eacct_bpf_cpu_open(&d.bpf, d.cfg.cpu_root);
+	err = eacct_bpf_cpu_open(&d.bpf, d.cfg.cpu_root, d.cfg.bpf_pin_dir);
 	if (err) {
 		logmsg("cannot load the BPF programs: %s (root, BTF at /sys/kernel/btf/vmlinux and a kernel with tp_btf are needed)",
 		       strerror(-err));
 		return err;
 	}
+	logmsg(d.bpf.reused ? "BPF programs pinned at %s still running: nothing was missed while eacctd was down" :
+			      "BPF programs loaded and pinned at %s", d.cfg.bpf_pin_dir);
 	logmsg("on-CPU time from BPF: %s variant, %d package(s); time alone, no PMU weighting",
 	       d.nr_pkgs > 1 ? "per-switch" : "collect-time", d.nr_pkgs);
 	err = read_activity(true);
@@ -557,6 +559,8 @@ static const char usage[] =
 "on-CPU time and write it to eacct.ko every interval. Logs to stderr.\n"
 "  -c, --config=FILE  configuration (default " EACCT_CONFIG_PATH ")\n"
 "      --once         run one interval after the start, then exit\n"
+"      --reset-bpf    unpin the BPF programs and maps (they keep counting\n"
+"                     while eacctd is down until then), then exit\n"
 "Signals: SIGTERM/SIGINT flush a last interval and exit; SIGHUP reloads\n"
 "the configuration (interval, idle policy, intensity, PUE, model).\n";
 
@@ -565,12 +569,13 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "once", no_argument, NULL, 'o' },
+		{ "reset-bpf", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct timespec next;
-	bool once = false;
+	bool once = false, reset = false;
 	int c;
 
 	d.cfg_path = EACCT_CONFIG_PATH;
@@ -582,6 +587,9 @@ int main(int argc, char **argv)
 			break;
 		case 'o':
 			once = true;
+			break;
+		case 'r':
+			reset = true;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -596,15 +604,24 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	setvbuf(stderr, NULL, _IOLBF, 0);
-	if (load_config() || start())
+	if (load_config())
+		return 1;
+	if (reset) {
+		eacct_bpf_cpu_unpin(d.cfg.bpf_pin_dir);
+		logmsg("BPF programs and maps unpinned from %s", d.cfg.bpf_pin_dir);
+		return 0;
+	}
+	if (start())
 		return 1;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
 	clock_gettime(CLOCK_MONOTONIC, &next);
-	do {
+	while (!stop) {
 		sleep_until_next(&next);
+		if (stop)
+			break;
 		if (reload) {
 			struct eacct_config old = d.cfg;
 
@@ -617,9 +634,14 @@ int main(int argc, char **argv)
 			continue;
 		}
 		interval();
-	} while (!stop && !once);
-	if (stop)
+		if (once)
+			break;
+	}
+	if (stop) {
+		/* Whenever the signal came, count everything up to now. */
 		logmsg("stopping after a last interval");
+		interval();
+	}
 	eacct_bpf_cpu_close(&d.bpf);
 	close(d.dev);
 	return 0;

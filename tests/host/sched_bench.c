@@ -105,7 +105,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	base = bench_empty_bpf__open_and_load();
-	if (!base || !cpu_dir || eacct_bpf_cpu_open(&c, cpu_dir)) {
+	if (!base || !cpu_dir || eacct_bpf_cpu_open(&c, cpu_dir, NULL)) {
 		fprintf(stderr, "sched-bench: cannot load the programs\n");
 		set_stats("0");
 		return 1;

@@ -1,40 +1,75 @@
 #!/bin/sh
-# make demo, inside the guest: load eacct.ko, make a few cgroups, ingest a
-# batch through eacct-write and show what /sys/kernel/eacct then says.
-set -e
+# make demo, inside the guest: the real pipeline. eacct.ko, eacctd with its
+# BPF programs, a powercap tree (a fixture: this VM has no RAPL) advancing
+# at a known power, three cgroups running different CPU loads; then what
+# /sys/kernel/eacct says, and a carbon budget being crossed.
+F=/fixture/powercap
+RANGE=262143328850
+zone() {
+	mkdir -p $F/$1
+	echo "$2" > $F/$1/name
+	echo $RANGE > $F/$1/max_energy_range_uj
+	echo 0 > $F/$1/energy_uj
+}
+zone intel-rapl:0 package-0
+zone intel-rapl:0:0 dram
+zone intel-rapl:1 package-1
+mkdir -p /etc/eacct
+cat > /etc/eacct/eacctd.conf <<EOC
+interval = 500
+intensity = 231
+powercap_root = $F
+perf_pmu_root = /nonexistent
+msr_root = /nonexistent
+hwmon_root = /nonexistent
+state_file = /tmp/eacctd.state
+EOC
+advance() {
+	v=$(( $(cat $F/$1/energy_uj) + $2 ))
+	echo $v > $F/$1/.tmp && mv $F/$1/.tmp $F/$1/energy_uj
+}
+echo "# meters (fixture): package-0 at 20 W, package-1 at 15 W, dram-0 at 4 W"
+touch /tmp/meter-run
+( while [ -e /tmp/meter-run ]; do
+	advance intel-rapl:0 2000000; advance intel-rapl:1 1500000; advance intel-rapl:0:0 400000
+	sleep 0.1
+  done ) &
+
 insmod /eacct.ko
 cg=/sys/fs/cgroup
-mkdir -p $cg/system.slice/nginx.service $cg/kubepods.slice/pod-a/train $cg/kubepods.slice/pod-a/serve
-sleep 1000 &
-echo $! > $cg/kubepods.slice/pod-a/train/cgroup.procs
-echo "# one interval's records, as eacctd would send them:"
-cat > /tmp/batch.txt <<EOR
-cgroup  /system.slice/nginx.service       package-0  1200000  105
-cgroup  /system.slice/nginx.service       dram-0      150000   13
-cgroup  /kubepods.slice/pod-a/train       package-0  5400000  473
-cgroup  /kubepods.slice/pod-a/train       gpu-0     48000000 4200
-cgroup  /kubepods.slice/pod-a/serve       package-0   800000   70
-process $! /kubepods.slice/pod-a/train    gpu-0     48000000 4200 python3
-EOR
-sed 's/^/#   /' /tmp/batch.txt
-/eacct-write /tmp/batch.txt
+mkdir -p $cg/kubepods.slice/pod-train $cg/kubepods.slice/pod-serve $cg/system.slice/cron.service
+echo "# loads: pod-train spins two CPUs, pod-serve about a third of one, cron sleeps"
+sh -c "echo \$\$ > $cg/kubepods.slice/pod-train/cgroup.procs; while :; do :; done" &
+sh -c "echo \$\$ > $cg/kubepods.slice/pod-train/cgroup.procs; while :; do :; done" &
+sh -c "echo \$\$ > $cg/kubepods.slice/pod-serve/cgroup.procs; while :; do i=0; while [ \$i -lt 200 ]; do i=\$((i+1)); done; sleep 0.02; done" &
+sh -c "echo \$\$ > $cg/system.slice/cron.service/cgroup.procs; while :; do sleep 1; done" &
+
+/eacctd 2>/tmp/eacctd.log &
+daemon=$!
+sleep 4
 echo
-echo "# /sys/kernel/eacct after one batch:"
+echo "# eacctd's log:"
+sed 's/^/#   /' /tmp/eacctd.log
+echo
+echo "# /sys/kernel/eacct after $(cat /sys/kernel/eacct/seq) intervals:"
 cd /sys/kernel/eacct
-for f in version seq domains/*/energy_uj; do
-	printf '%-40s %s\n' "$f" "$(cat $f)"
+for f in domains/*; do
+	printf '%-22s energy %8s uJ   of which idle %s uJ\n' "${f#domains/}" "$(cat $f/energy_uj)" "$(cat $f/idle_uj)"
 done
+echo
+printf '%-40s %10s %10s %10s %9s\n' CGROUP CPU_uJ DRAM_uJ TOTAL_uJ CARBON_ug
 find cgroups -name energy_uj | sort | while read -r f; do
 	d=${f%/energy_uj}
-	printf '%-40s energy_uj=%-9s cpu=%-8s dram=%-7s gpu=%-9s carbon_ug=%s\n' \
-		"$d" "$(cat $f)" "$(cat $d/cpu_energy_uj)" "$(cat $d/dram_energy_uj)" \
-		"$(cat $d/gpu_energy_uj)" "$(cat $d/carbon_ug)"
+	printf '%-40s %10s %10s %10s %9s\n' "$d" "$(cat $d/cpu_energy_uj)" \
+		"$(cat $d/dram_energy_uj)" "$(cat $f)" "$(cat $d/carbon_ug)"
 done
 echo
-echo "# /proc/eacct/processes:"
-cat /proc/eacct/processes
-echo
-echo "# a carbon budget on pod-a, crossed by the next batch:"
-echo 5000 > cgroups/kubepods.slice/pod-a/budget_ug
-echo "cgroup /kubepods.slice/pod-a/serve package-0 900000 800" | /eacct-write
-echo "kubepods.slice/pod-a carbon_ug=$(cat cgroups/kubepods.slice/pod-a/carbon_ug) budget_ug=$(cat cgroups/kubepods.slice/pod-a/budget_ug) budget_exceeded=$(cat cgroups/kubepods.slice/pod-a/budget_exceeded)"
+echo "# a carbon budget on pod-serve, just above what it has spent:"
+b=$(( $(cat cgroups/kubepods.slice/pod-serve/carbon_ug) + 20 ))
+echo $b > cgroups/kubepods.slice/pod-serve/budget_ug
+echo "#   budget_ug=$b budget_exceeded=$(cat cgroups/kubepods.slice/pod-serve/budget_exceeded)"
+sleep 2
+echo "#   two seconds later: carbon_ug=$(cat cgroups/kubepods.slice/pod-serve/carbon_ug) budget_exceeded=$(cat cgroups/kubepods.slice/pod-serve/budget_exceeded)"
+kill -TERM $daemon
+rm /tmp/meter-run
+wait $daemon

@@ -36,9 +36,10 @@ advance() {	# advance DIR STEP
 	[ $v -ge $RANGE ] && v=$(( v - RANGE ))
 	echo $v > $F/$1/.tmp && mv $F/$1/.tmp $F/$1/energy_uj
 }
-touch /tmp/meter-run
+touch /tmp/meter-run /tmp/meter-pause
 ( while [ -e /tmp/meter-run ]; do
-	advance intel-rapl:0 50000; advance intel-rapl:0:0 30000; advance intel-rapl:1 20000
+	[ -e /tmp/meter-pause ] ||
+		{ advance intel-rapl:0 50000; advance intel-rapl:0:0 30000; advance intel-rapl:1 20000; }
 	sleep 0.1
   done ) &
 meter=$!
@@ -46,15 +47,22 @@ meter=$!
 insmod /eacct.ko
 cg=/sys/fs/cgroup/e2e
 mkdir -p $cg/busy $cg/half $cg/idle
-( echo $$ > /dev/null; sh -c 'echo $$ > '$cg'/busy/cgroup.procs; while :; do :; done' ) &
-( sh -c 'echo $$ > '$cg'/half/cgroup.procs; while :; do i=0; while [ $i -lt 300 ]; do i=$((i+1)); done; sleep 0.01; done' ) &
+# busy: two spinners; half: one that sleeps between bursts; idle: sleeps.
+( sh -c 'echo $$ > '$cg'/busy/cgroup.procs; while :; do :; done' ) &
+( sh -c 'echo $$ > '$cg'/busy/cgroup.procs; while :; do :; done' ) &
+( sh -c 'echo $$ > '$cg'/half/cgroup.procs; while :; do i=0; while [ $i -lt 100 ]; do i=$((i+1)); done; sleep 0.05; done' ) &
 ( sh -c 'echo $$ > '$cg'/idle/cgroup.procs; while :; do sleep 1; done' ) &
 sleep 0.3
 
-# Readings just before eacctd's first one: the baseline it must count from.
+# The meter holds still while eacctd takes its first reading, so that the
+# test's baseline and eacctd's are the same.
+sleep 0.2
 p0=$(cat $F/intel-rapl:0/energy_uj); d0=$(cat $F/intel-rapl:0:0/energy_uj); q0=$(cat $F/intel-rapl:1/energy_uj)
 /eacctd > /tmp/eacctd.log 2>&1 &
 daemon=$!
+i=0
+while ! grep -q "running:" /tmp/eacctd.log && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+rm /tmp/meter-pause
 sleep 1.5
 kill -9 $daemon
 wait $daemon 2>/dev/null
