@@ -76,6 +76,9 @@ $(B)/bin/eacctd: userspace/eacctd.c userspace/bpf_cpu.c userspace/bpf_cpu.h \
 		$(B)/bpf/cpu_account.skel.h $(LIB_SRCS) $(LIB_HDRS) | $(B)/bin
 	$(CC) $(USER_CFLAGS) -o $@ $< userspace/bpf_cpu.c $(LIB_SRCS) -lbpf -lelf -lz
 
+$(B)/bin/eacctd-bench: tests/host/eacctd_bench.c $(LIB_SRCS) $(LIB_HDRS) | $(B)/bin
+	$(CC) $(USER_CFLAGS) -o $@ $< $(LIB_SRCS)
+
 userspace: $(TOOLS)
 
 # Static binaries for the busybox initramfs of the VM tests.

@@ -6,10 +6,11 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-make -s vm-binaries build/bin/sched-bench
+make -s all vm-binaries build/bin/sched-bench build/bin/eacctd-bench
 {
 	build/bin/sched-bench
 	build/bin/sched-bench --two-packages
+	build/bin/eacctd-bench build/bin/eacctd
 } >build/bench-host.txt
 cat build/bench-host.txt
 tests/vm/run.sh --mode bench "$@"

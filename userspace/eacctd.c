@@ -47,6 +47,15 @@ struct cg {
 	bool registered;		/* in an applied batch: the module knows it */
 };
 
+struct proc {
+	struct eacct_process_key key;
+	uint64_t ns[EACCT_MAX_PKG];	/* cumulative, as last charged */
+	uint64_t delta[EACCT_MAX_PKG];
+	uint64_t cgroup_id;
+	char comm[16];
+	bool exited;
+};
+
 struct domain {
 	char name[32];
 	uint32_t id;			/* EACCT_DOMAIN() */
@@ -68,6 +77,9 @@ static struct {
 	struct eacct_bpf_cpu bpf;
 	struct cg *cgs;			/* sorted by id */
 	size_t nr_cgs, cap_cgs;
+	struct proc *procs;		/* sorted by key */
+	size_t nr_procs, cap_procs;
+	struct proc **by_cgroup;	/* procs sorted by cgroup, per interval */
 	uint64_t seq;
 	int dev;
 	struct timespec last;
@@ -203,6 +215,94 @@ static int read_activity(bool baseline_only)
 	return 0;
 }
 
+static int cmp_proc(const void *a, const void *b)
+{
+	const struct eacct_process_key *x = &((const struct proc *)a)->key;
+	const struct eacct_process_key *y = &((const struct proc *)b)->key;
+
+	if (x->tgid != y->tgid)
+		return x->tgid < y->tgid ? -1 : 1;
+	return x->start_ns < y->start_ns ? -1 : x->start_ns > y->start_ns;
+}
+
+static int cmp_proc_cgroup(const void *a, const void *b)
+{
+	uint64_t x = (*(struct proc *const *)a)->cgroup_id;
+	uint64_t y = (*(struct proc *const *)b)->cgroup_id;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Per-process time this interval, from the process_ns map. */
+static int read_processes(bool baseline_only)
+{
+	int fd = bpf_map__fd(d.bpf.skel->maps.process_ns);
+	struct eacct_process_key key, next, *prev = NULL;
+	struct eacct_process_cpu v;
+	size_t i, sorted = d.nr_procs;
+	struct proc probe, *p;
+	int k;
+
+	for (i = 0; i < d.nr_procs; i++)
+		memset(d.procs[i].delta, 0, sizeof(d.procs[i].delta));
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &v))
+			continue;
+		probe.key = key;
+		p = bsearch(&probe, d.procs, sorted, sizeof(*d.procs), cmp_proc);
+		if (!p) {
+			if (d.nr_procs == d.cap_procs) {
+				d.cap_procs = d.cap_procs ? 2 * d.cap_procs : 256;
+				p = realloc(d.procs, d.cap_procs * sizeof(*p));
+				if (!p)
+					return -ENOMEM;
+				d.procs = p;
+			}
+			p = &d.procs[d.nr_procs++];
+			memset(p, 0, sizeof(*p));
+			p->key = key;
+			if (baseline_only)
+				memcpy(p->ns, v.ns, sizeof(p->ns));
+		}
+		for (k = 0; k < EACCT_MAX_PKG; k++) {
+			p->delta[k] = v.ns[k] >= p->ns[k] ? v.ns[k] - p->ns[k] : v.ns[k];
+			p->ns[k] = v.ns[k];
+		}
+		p->cgroup_id = v.cgroup_id;
+		p->exited = v.exited;
+		memcpy(p->comm, v.comm, sizeof(p->comm));
+		p->comm[sizeof(p->comm) - 1] = '\0';
+	}
+	if (d.nr_procs != sorted)
+		qsort(d.procs, d.nr_procs, sizeof(*d.procs), cmp_proc);
+	free(d.by_cgroup);
+	d.by_cgroup = calloc(d.nr_procs + 1, sizeof(*d.by_cgroup));
+	if (!d.by_cgroup)
+		return -ENOMEM;
+	for (i = 0; i < d.nr_procs; i++)
+		d.by_cgroup[i] = &d.procs[i];
+	qsort(d.by_cgroup, d.nr_procs, sizeof(*d.by_cgroup), cmp_proc_cgroup);
+	return 0;
+}
+
+/* Forget exited processes once charged: in BPF and here. */
+static void prune_processes(void)
+{
+	int fd = bpf_map__fd(d.bpf.skel->maps.process_ns);
+	size_t i, j = 0;
+
+	for (i = 0; i < d.nr_procs; i++) {
+		if (d.procs[i].exited) {
+			bpf_map_delete_elem(fd, &d.procs[i].key);
+			continue;
+		}
+		d.procs[j++] = d.procs[i];
+	}
+	d.nr_procs = j;
+}
+
 static uint64_t carbon_ug(uint64_t energy_uj)
 {
 	/* g = kWh x PUE x g/kWh; 1 kWh = 3.6e12 uJ; ug = g x 1e6. */
@@ -214,6 +314,48 @@ static uint64_t elapsed_ns(const struct timespec *a, const struct timespec *b)
 {
 	return (uint64_t)((b->tv_sec - a->tv_sec) * 1000000000LL +
 			  (b->tv_nsec - a->tv_nsec));
+}
+
+/*
+ * A cgroup's charge for one domain, split over its processes by their
+ * time on that package: the per-process rows add up to the cgroup's.
+ */
+static int add_process_records(struct eacct_batch *b, const struct cg *c,
+			       const struct domain *dom, uint64_t charge)
+{
+	size_t lo = 0, hi = d.nr_procs, n, i;
+	uint64_t *act, *share;
+	struct proc **ps;
+	int err = 0;
+
+	while (lo < hi) {	/* first process of this cgroup */
+		size_t mid = (lo + hi) / 2;
+
+		if (d.by_cgroup[mid]->cgroup_id < c->id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	ps = d.by_cgroup + lo;
+	for (n = 0; lo + n < d.nr_procs && ps[n]->cgroup_id == c->id; n++)
+		;
+	if (!n)
+		return 0;
+	act = calloc(2 * n, sizeof(*act));
+	if (!act)
+		return -ENOMEM;
+	share = act + n;
+	for (i = 0; i < n; i++)
+		act[i] = ps[i]->delta[dom->pkg];
+	eacct_split(charge, act, n, 0, EACCT_IDLE_PROPORTIONAL, share);
+	for (i = 0; i < n && !err; i++)
+		if (share[i])
+			err = eacct_batch_add_process(b, ps[i]->key.tgid, c->id,
+						      dom->id, share[i],
+						      carbon_ug(share[i]),
+						      ps[i]->comm);
+	free(act);
+	return err;
 }
 
 /* Build this interval's batch; energy that goes to no cgroup is idle. */
@@ -256,11 +398,14 @@ static int build_batch(struct eacct_batch *b, uint64_t interval_ns)
 		idle = eacct_split(energy, act, d.nr_cgs,
 				   (uint64_t)d.pkg_cpus[dom->pkg] * interval_ns,
 				   d.cfg.idle_policy, charge);
-		for (i = 0; i < d.nr_cgs && !err; i++)
+		for (i = 0; i < d.nr_cgs && !err; i++) {
 			if (charge[i] || (!d.cgs[i].registered && act[i]))
 				err = eacct_batch_add_cgroup(b, d.cgs[i].id, dom->id,
 							     charge[i],
 							     carbon_ug(charge[i]));
+			if (charge[i] && !err)
+				err = add_process_records(b, &d.cgs[i], dom, charge[i]);
+		}
 		if (idle && !err)
 			err = eacct_batch_add_idle(b, dom->id, idle, carbon_ug(idle));
 	}
@@ -287,6 +432,8 @@ static void demote_unregistered(struct eacct_batch *b)
 		r->flags = EACCT_RECORD_IDLE;
 		r->cgroup_id = 0;
 	}
+	/* The process table is best effort: drop its rows this once. */
+	b->nr_processes = 0;
 }
 
 static void save_state(const void *buf, size_t len, uint64_t seq)
@@ -372,6 +519,8 @@ static int interval(void)
 	err = eacct_bpf_cpu_collect(&d.bpf);
 	if (!err)
 		err = read_activity(false);
+	if (!err)
+		err = read_processes(false);
 	if (err) {
 		logmsg("reading BPF activity: %s", strerror(-err));
 		return err;
@@ -383,6 +532,7 @@ static int interval(void)
 		err = send(&b);
 		if (!err) {
 			mark_registered(&b);
+			prune_processes();
 			d.seq++;
 		} else {
 			logmsg("batch %" PRIu64 " refused: %s", d.seq, strerror(-err));
@@ -533,6 +683,8 @@ static int start(void)
 	logmsg("on-CPU time from BPF: %s variant, %d package(s); time alone, no PMU weighting",
 	       d.nr_pkgs > 1 ? "per-switch" : "collect-time", d.nr_pkgs);
 	err = read_activity(true);
+	if (!err)
+		err = read_processes(true);
 	if (err)
 		return err;
 	recover();

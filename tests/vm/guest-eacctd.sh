@@ -94,6 +94,12 @@ b=$(cat $E/cgroups/e2e/busy/energy_uj); h=$(cat $E/cgroups/e2e/half/energy_uj); 
 echo "# busy $b uJ, half $h uJ, idle $i uJ"
 check "shares follow CPU time: busy > half > idle" [ "$b" -gt "$h" -a "$h" -gt "$i" ]
 check "recovered after kill -9 without a gap" grep -q "recovered state" /tmp/eacctd.log
+check "the restart reused the pinned BPF programs" grep -q "still running" /tmp/eacctd.log
+# Per process: the busy cgroup's rows add up to the cgroup, to the uJ.
+rows=$(awk '$5 == "/e2e/busy" { n++; s += $6 + $7 + $8 } END { print n + 0, s + 0 }' /proc/eacct/processes)
+echo "# /proc/eacct/processes, busy: $rows (rows, uJ)"
+check "per-process rows of e2e/busy add up to its energy ($rows vs $b)" \
+	[ "${rows#* }" = "$b" -a "${rows% *}" -ge 2 ]
 check "carbon charged at 300 g/kWh: $(cat $E/cgroups/carbon_ug) ug" [ "$(cat $E/cgroups/carbon_ug)" -gt 0 ]
 kill $(cat $cg/busy/cgroup.procs $cg/half/cgroup.procs $cg/idle/cgroup.procs) 2>/dev/null
 sleep 0.2
