@@ -143,6 +143,50 @@ static int cmp_cg(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * Read a whole hash map in a few syscalls (BPF_MAP_LOOKUP_BATCH) rather
+ * than two per entry; @keys and @vals are malloc()ed, *n entries long.
+ */
+static int read_map(int fd, size_t ksz, size_t vsz, size_t max, void **keys,
+		    void **vals, size_t *n)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 count, in = 0, out = 0;
+	bool first = true;
+	char *k, *v;
+	int err;
+
+	*n = 0;
+	k = malloc(max * ksz);
+	v = malloc(max * vsz);
+	if (!k || !v) {
+		free(k);
+		free(v);
+		return -ENOMEM;
+	}
+	for (;;) {
+		count = (__u32)(max - *n);
+		if (!count)
+			break;
+		err = bpf_map_lookup_batch(fd, first ? NULL : &in, &out,
+					   k + *n * ksz, v + *n * vsz, &count, &opts);
+		if (err && errno != ENOENT) {
+			err = -errno;
+			free(k);
+			free(v);
+			return err;
+		}
+		*n += count;
+		if (err)	/* ENOENT: the end of the map */
+			break;
+		in = out;
+		first = false;
+	}
+	*keys = k;
+	*vals = v;
+	return 0;
+}
+
 /* Binary search among the first @n (sorted) entries. */
 static struct cg *find_cg_in(uint64_t id, size_t n)
 {
@@ -181,38 +225,43 @@ static struct cg *add_cg(uint64_t id)
 static int read_activity(bool baseline_only)
 {
 	int fd = bpf_map__fd(d.bpf.skel->maps.cgroup_ns);
-	__u64 key, next, *prev = NULL;
-	size_t i, sorted = d.nr_cgs;
-	struct eacct_cgroup_cpu v;
+	size_t i, n, sorted = d.nr_cgs;
+	struct eacct_cgroup_cpu *vals, *v;
+	__u64 *keys;
 	struct cg *c;
-	int p;
+	int p, err;
 
+	err = read_map(fd, sizeof(*keys), sizeof(*vals), EACCT_MAX_CGROUPS,
+		       (void **)&keys, (void **)&vals, &n);
+	if (err)
+		return err;
 	for (i = 0; i < d.nr_cgs; i++)
 		memset(d.cgs[i].delta, 0, sizeof(d.cgs[i].delta));
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &v))
-			continue;
-		c = find_cg_in(key, sorted);
+	for (i = 0; i < n; i++) {
+		v = &vals[i];
+		c = find_cg_in(keys[i], sorted);
 		if (!c) {
-			c = add_cg(key);
-			if (!c)
-				return -ENOMEM;
+			c = add_cg(keys[i]);
+			if (!c) {
+				err = -ENOMEM;
+				break;
+			}
 			if (baseline_only) {
-				memcpy(c->ns, v.ns, sizeof(c->ns));
+				memcpy(c->ns, v->ns, sizeof(c->ns));
 				continue;
 			}
 		}
 		for (p = 0; p < EACCT_MAX_PKG; p++) {
 			/* Cumulative; a smaller value means a new map entry. */
-			c->delta[p] = v.ns[p] >= c->ns[p] ? v.ns[p] - c->ns[p] : v.ns[p];
-			c->ns[p] = v.ns[p];
+			c->delta[p] = v->ns[p] >= c->ns[p] ? v->ns[p] - c->ns[p] : v->ns[p];
+			c->ns[p] = v->ns[p];
 		}
 	}
+	free(keys);
+	free(vals);
 	if (d.nr_cgs != sorted)
 		qsort(d.cgs, d.nr_cgs, sizeof(*d.cgs), cmp_cg);
-	return 0;
+	return err;
 }
 
 static int cmp_proc(const void *a, const void *b)
@@ -237,44 +286,51 @@ static int cmp_proc_cgroup(const void *a, const void *b)
 static int read_processes(bool baseline_only)
 {
 	int fd = bpf_map__fd(d.bpf.skel->maps.process_ns);
-	struct eacct_process_key key, next, *prev = NULL;
-	struct eacct_process_cpu v;
-	size_t i, sorted = d.nr_procs;
+	struct eacct_process_key *keys;
+	struct eacct_process_cpu *vals, *v;
+	size_t i, j, n, sorted = d.nr_procs;
 	struct proc probe, *p;
-	int k;
+	int k, err;
 
+	err = read_map(fd, sizeof(*keys), sizeof(*vals), EACCT_MAX_PROCESSES,
+		       (void **)&keys, (void **)&vals, &n);
+	if (err)
+		return err;
 	for (i = 0; i < d.nr_procs; i++)
 		memset(d.procs[i].delta, 0, sizeof(d.procs[i].delta));
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &v))
-			continue;
-		probe.key = key;
+	for (j = 0; j < n; j++) {
+		v = &vals[j];
+		probe.key = keys[j];
 		p = bsearch(&probe, d.procs, sorted, sizeof(*d.procs), cmp_proc);
 		if (!p) {
 			if (d.nr_procs == d.cap_procs) {
 				d.cap_procs = d.cap_procs ? 2 * d.cap_procs : 256;
 				p = realloc(d.procs, d.cap_procs * sizeof(*p));
-				if (!p)
-					return -ENOMEM;
+				if (!p) {
+					err = -ENOMEM;
+					break;
+				}
 				d.procs = p;
 			}
 			p = &d.procs[d.nr_procs++];
 			memset(p, 0, sizeof(*p));
-			p->key = key;
+			p->key = keys[j];
 			if (baseline_only)
-				memcpy(p->ns, v.ns, sizeof(p->ns));
+				memcpy(p->ns, v->ns, sizeof(p->ns));
 		}
 		for (k = 0; k < EACCT_MAX_PKG; k++) {
-			p->delta[k] = v.ns[k] >= p->ns[k] ? v.ns[k] - p->ns[k] : v.ns[k];
-			p->ns[k] = v.ns[k];
+			p->delta[k] = v->ns[k] >= p->ns[k] ? v->ns[k] - p->ns[k] : v->ns[k];
+			p->ns[k] = v->ns[k];
 		}
-		p->cgroup_id = v.cgroup_id;
-		p->exited = v.exited;
-		memcpy(p->comm, v.comm, sizeof(p->comm));
+		p->cgroup_id = v->cgroup_id;
+		p->exited = v->exited;
+		memcpy(p->comm, v->comm, sizeof(p->comm));
 		p->comm[sizeof(p->comm) - 1] = '\0';
 	}
+	free(keys);
+	free(vals);
+	if (err)
+		return err;
 	if (d.nr_procs != sorted)
 		qsort(d.procs, d.nr_procs, sizeof(*d.procs), cmp_proc);
 	free(d.by_cgroup);
