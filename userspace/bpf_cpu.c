@@ -70,7 +70,7 @@ static int open_links(struct eacct_bpf_cpu *c, const char *pin_dir)
 
 	for (i = 0; i < 4; i++) {
 		snprintf(path, sizeof(path), "%s/%s", pin_dir, pinned_links[i]);
-		links[i] = bpf_link__open(path);
+		links[i] = access(path, F_OK) ? NULL : bpf_link__open(path);
 		if (!links[i]) {
 			while (i--)
 				bpf_link__destroy(links[i]);

@@ -51,6 +51,7 @@ echo
 echo "# eacctd's log:"
 sed 's/^/#   /' /tmp/eacctd.log
 echo
+kill -STOP $daemon	# one consistent snapshot for the tables below
 echo "# /sys/kernel/eacct after $(cat /sys/kernel/eacct/seq) intervals:"
 cd /sys/kernel/eacct
 for f in domains/*; do
@@ -58,11 +59,14 @@ for f in domains/*; do
 done
 echo
 printf '%-40s %10s %10s %10s %9s\n' CGROUP CPU_uJ DRAM_uJ TOTAL_uJ CARBON_ug
-find cgroups -name energy_uj | sort | while read -r f; do
-	d=${f%/energy_uj}
+find cgroups -name energy_uj | sed 's|/energy_uj$||' | sort | while read -r d; do
 	printf '%-40s %10s %10s %10s %9s\n' "$d" "$(cat $d/cpu_energy_uj)" \
-		"$(cat $d/dram_energy_uj)" "$(cat $f)" "$(cat $d/carbon_ug)"
+		"$(cat $d/dram_energy_uj)" "$(cat $d/energy_uj)" "$(cat $d/carbon_ug)"
 done
+echo
+echo "# /proc/eacct/processes:"
+cat /proc/eacct/processes
+kill -CONT $daemon
 echo
 echo "# a carbon budget on pod-serve, just above what it has spent:"
 b=$(( $(cat cgroups/kubepods.slice/pod-serve/carbon_ug) + 20 ))
