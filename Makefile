@@ -28,7 +28,7 @@ LIB_HDRS := $(wildcard userspace/lib/*.h) include/uapi/linux/eacct.h
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(B)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS := $(patsubst bpf/%.bpf.c,$(B)/bpf/%.skel.h,$(BPF_SRCS))
-TOOLS := $(B)/bin/eacct-write $(B)/bin/eacctd
+TOOLS := $(B)/bin/eacct-write $(B)/bin/eacctd $(B)/bin/eacct
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all module bpf userspace check demo bench install clean deps \
@@ -76,6 +76,9 @@ $(B)/bin/eacctd: userspace/eacctd.c userspace/bpf_cpu.c userspace/bpf_cpu.h \
 		$(B)/bpf/cpu_account.skel.h $(LIB_SRCS) $(LIB_HDRS) | $(B)/bin
 	$(CC) $(USER_CFLAGS) -o $@ $< userspace/bpf_cpu.c $(LIB_SRCS) -lbpf -lelf -lz
 
+$(B)/bin/eacct: userspace/eacct.c $(LIB_SRCS) $(LIB_HDRS) | $(B)/bin
+	$(CC) $(USER_CFLAGS) -o $@ $< $(LIB_SRCS)
+
 $(B)/bin/eacctd-bench: tests/host/eacctd_bench.c $(LIB_SRCS) $(LIB_HDRS) | $(B)/bin
 	$(CC) $(USER_CFLAGS) -o $@ $< $(LIB_SRCS)
 
@@ -118,7 +121,8 @@ unit: $(addprefix $(B)/tests/,$(UNIT_TESTS))
 unit-asan: $(addprefix $(B)/tests/asan/,$(UNIT_TESTS))
 	@for t in $^; do $$t || exit 1; done
 
-host-bpf-test: $(B)/bin/cgroup-events-test $(B)/bin/cpu-account-test
+host-bpf-test: $(B)/bin/cgroup-events-test $(B)/bin/cpu-account-test $(B)/bin/eacct
+	tests/host/eacct_meters_test.sh $(B)/bin/eacct
 	$(B)/bin/cgroup-events-test
 	$(B)/bin/cpu-account-test
 	$(B)/bin/cpu-account-test --two-packages
@@ -145,6 +149,7 @@ install: all
 	depmod -a -b "$(or $(DESTDIR),/)" "$$($(MAKE) -s -C $(KDIR) kernelrelease)"
 	install -D -m 0755 $(B)/bin/eacct-write $(DESTDIR)/usr/local/sbin/eacct-write
 	install -D -m 0755 $(B)/bin/eacctd $(DESTDIR)/usr/local/sbin/eacctd
+	install -D -m 0755 $(B)/bin/eacct $(DESTDIR)/usr/local/sbin/eacct
 	install -D -m 0644 packaging/eacctd.service $(DESTDIR)/etc/systemd/system/eacctd.service
 	test -e $(DESTDIR)/etc/eacct/eacctd.conf || \
 		install -D -m 0644 packaging/eacctd.conf $(DESTDIR)/etc/eacct/eacctd.conf

@@ -187,6 +187,21 @@ static int read_map(int fd, size_t ksz, size_t vsz, size_t max, void **keys,
 	return 0;
 }
 
+/*
+ * A cumulative per-package counter's new reading: *delta is what it grew
+ * by, *seen becomes @now. A smaller reading means the map entry is new
+ * (eacctd or the programs restarted): all of it is new then.
+ */
+static void advance(uint64_t *seen, uint64_t *delta, const __u64 *now)
+{
+	int k;
+
+	for (k = 0; k < EACCT_MAX_PKG; k++) {
+		delta[k] = now[k] >= seen[k] ? now[k] - seen[k] : now[k];
+		seen[k] = now[k];
+	}
+}
+
 /* Binary search among the first @n (sorted) entries. */
 static struct cg *find_cg_in(uint64_t id, size_t n)
 {
@@ -229,7 +244,7 @@ static int read_activity(bool baseline_only)
 	struct eacct_cgroup_cpu *vals, *v;
 	__u64 *keys;
 	struct cg *c;
-	int p, err;
+	int err;
 
 	err = read_map(fd, sizeof(*keys), sizeof(*vals), EACCT_MAX_CGROUPS,
 		       (void **)&keys, (void **)&vals, &n);
@@ -251,11 +266,7 @@ static int read_activity(bool baseline_only)
 				continue;
 			}
 		}
-		for (p = 0; p < EACCT_MAX_PKG; p++) {
-			/* Cumulative; a smaller value means a new map entry. */
-			c->delta[p] = v->ns[p] >= c->ns[p] ? v->ns[p] - c->ns[p] : v->ns[p];
-			c->ns[p] = v->ns[p];
-		}
+		advance(c->ns, c->delta, v->ns);
 	}
 	free(keys);
 	free(vals);
@@ -290,7 +301,7 @@ static int read_processes(bool baseline_only)
 	struct eacct_process_cpu *vals, *v;
 	size_t i, j, n, sorted = d.nr_procs;
 	struct proc probe, *p;
-	int k, err;
+	int err;
 
 	err = read_map(fd, sizeof(*keys), sizeof(*vals), EACCT_MAX_PROCESSES,
 		       (void **)&keys, (void **)&vals, &n);
@@ -318,10 +329,7 @@ static int read_processes(bool baseline_only)
 			if (baseline_only)
 				memcpy(p->ns, v->ns, sizeof(p->ns));
 		}
-		for (k = 0; k < EACCT_MAX_PKG; k++) {
-			p->delta[k] = v->ns[k] >= p->ns[k] ? v->ns[k] - p->ns[k] : v->ns[k];
-			p->ns[k] = v->ns[k];
-		}
+		advance(p->ns, p->delta, v->ns);
 		p->cgroup_id = v->cgroup_id;
 		p->exited = v->exited;
 		memcpy(p->comm, v->comm, sizeof(p->comm));

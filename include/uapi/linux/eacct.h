@@ -71,7 +71,7 @@ struct eacct_cgroup_record {
  * cgroup; its cgroup_id must be 0. With it, a domain's energy_uj is the
  * meter's whole measurement: charged plus idle.
  */
-#define EACCT_RECORD_IDLE	(1U << 0)
+#define EACCT_RECORD_IDLE	0x1U
 
 #define EACCT_COMM_LEN 16
 

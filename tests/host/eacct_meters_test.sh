@@ -1,0 +1,46 @@
+#!/bin/bash
+# eacct meters against a fixture powercap tree (the same reader eacctd
+# uses) and against this machine, which has no meter: prints TAP lines.
+set -u
+bin=${1:-build/bin/eacct}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+check() {
+	local desc=$1
+	shift
+	if "$@"; then echo "ok - eacct meters: $desc"; pass=$((pass + 1));
+	else echo "not ok - eacct meters: $desc"; fail=$((fail + 1)); fi
+}
+
+mkdir -p "$tmp/pc/intel-rapl:0" "$tmp/pc/intel-rapl:0:0" "$tmp/cpu/cpu0/topology"
+echo package-0 > "$tmp/pc/intel-rapl:0/name"
+echo 262143328850 > "$tmp/pc/intel-rapl:0/max_energy_range_uj"
+echo 1000 > "$tmp/pc/intel-rapl:0/energy_uj"
+echo dram > "$tmp/pc/intel-rapl:0:0/name"
+echo 5 > "$tmp/pc/intel-rapl:0:0/energy_uj"	# no range: unusable
+echo 0 > "$tmp/cpu/cpu0/topology/physical_package_id"
+cat > "$tmp/conf" <<EOC
+powercap_root = $tmp/pc
+perf_pmu_root = /nonexistent
+msr_root = /nonexistent
+hwmon_root = /nonexistent
+cpu_root = $tmp/cpu
+EOC
+out=$("$bin" -c "$tmp/conf" meters)
+echo "$out" | sed 's/^/# /'
+check "package-0 metered by powercap, in use" grep -q "^package-0 *powercap *in use" <<<"$out"
+check "dram without max_energy_range_uj reported unusable with the reason" \
+	grep -q "^dram-0 *powercap *unusable .*no max_energy_range_uj" <<<"$out"
+json=$("$bin" -c "$tmp/conf" --json meters)
+check "JSON output" grep -q '"domain": "package-0", "meter": "powercap", "status": "in use"' <<<"$json"
+
+out=$("$bin" -c /dev/null meters)	# this machine: no RAPL, no hwmon
+echo "$out" | sed 's/^/# /'
+check "no meter on this machine: package-0 ESTIMATED from the model" \
+	grep -q "^package-0 *model *ESTIMATED" <<<"$out"
+printf 'colour = blue\n' > "$tmp/bad"
+check "corrupt config: one-line error, exit 1" \
+	bash -c "! '$bin' -c '$tmp/bad' meters 2>'$tmp/err' && grep -q \"line 1: unknown key 'colour'\" '$tmp/err'"
+echo "eacct-meters: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * eacct: the admin command. Today: "eacct meters", the meter detection
+ * report (the same detection eacctd runs and logs at start).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/config.h"
+#include "lib/meter.h"
+#include "lib/topology.h"
+
+#define MAX_METERS 64
+
+static const char usage[] =
+"Usage: eacct [-c CONFIG] [--json] meters\n"
+"  meters        the energy meters found, which one each domain uses, and\n"
+"                the domains that will be estimated for lack of one\n"
+"  -c, --config  eacctd's configuration, for its meter roots (default\n"
+"                " EACCT_CONFIG_PATH ", if present)\n"
+"  -j, --json    JSON output\n";
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			putchar('\\');
+		if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static const char *status(struct eacct_meter *m, struct eacct_meter *all, int n)
+{
+	if (!m->usable)
+		return "unusable";
+	return eacct_meter_pick(all, n, m->domain) == m ? "in use" : "alternative";
+}
+
+static int cmd_meters(const struct eacct_config *cfg, bool json)
+{
+	struct eacct_meter_roots roots = eacct_meter_real_roots;
+	static struct eacct_meter m[MAX_METERS];
+	static uint8_t pkg[4096];
+	char domain[32];
+	int n, i, p, nr_pkgs, kind, first = 1;
+
+	roots.powercap = cfg->powercap_root;
+	roots.perf_pmu = cfg->perf_pmu_root;
+	roots.msr = cfg->msr_root;
+	roots.hwmon = cfg->hwmon_root;
+	roots.cpu = cfg->cpu_root;
+	n = eacct_meters_detect(&roots, m, MAX_METERS);
+	nr_pkgs = eacct_cpu_packages(cfg->cpu_root, pkg, 4096, 8);
+
+	if (json)
+		printf("{\"meters\": [");
+	else
+		printf("%-11s %-9s %-12s %s\n", "DOMAIN", "METER", "STATUS", "SOURCE");
+	for (i = 0; i < n; i++) {
+		if (json) {
+			printf("%s{\"domain\": ", i ? ", " : "");
+			json_str(m[i].domain);
+			printf(", \"meter\": \"%s\", \"status\": \"%s\", \"source\": ",
+			       eacct_meter_kind_name(m[i].kind), status(&m[i], m, n));
+			json_str(m[i].source);
+			if (!m[i].usable) {
+				printf(", \"error\": ");
+				json_str(m[i].error);
+			}
+			printf(", \"estimated\": false}");
+		} else {
+			printf("%-11s %-9s %-12s %s%s%s\n", m[i].domain,
+			       eacct_meter_kind_name(m[i].kind), status(&m[i], m, n),
+			       m[i].source, m[i].usable ? "" : ": ",
+			       m[i].usable ? "" : m[i].error);
+		}
+	}
+	if (json)
+		printf("], \"estimated\": [");
+	/* Packages with no usable meter: eacctd estimates them. */
+	for (p = 0; p < nr_pkgs; p++) {
+		for (kind = 0; kind < 2; kind++) {
+			snprintf(domain, sizeof(domain), "%s-%d", kind ? "dram" : "package", p);
+			if (eacct_meter_pick(m, n, domain))
+				continue;
+			if (kind) {
+				if (!json)
+					printf("%-11s %-9s %-12s %s\n", domain, "-", "none",
+					       "not metered: DRAM energy is not accounted");
+				continue;
+			}
+			if (json) {
+				printf("%s{\"domain\": \"%s\", \"meter\": \"model\", "
+				       "\"idle_w\": %g, \"tdp_w\": %g}", first ? "" : ", ",
+				       domain, cfg->model_idle_w, cfg->model_tdp_w);
+				first = 0;
+			} else {
+				printf("%-11s %-9s %-12s %.0f W idle + utilisation x (%.0f W - %.0f W)\n",
+				       domain, "model", "ESTIMATED", cfg->model_idle_w,
+				       cfg->model_tdp_w, cfg->model_idle_w);
+			}
+		}
+	}
+	if (json)
+		printf("], \"activity\": \"on-CPU time (se.sum_exec_runtime, BPF); no PMU weighting\", \"packages\": %d}\n",
+		       nr_pkgs);
+	else
+		printf("\nactivity: on-CPU time per cgroup and package from BPF (se.sum_exec_runtime); no PMU weighting\n");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *path = EACCT_CONFIG_PATH;
+	struct eacct_config cfg;
+	bool json = false, explicit = false;
+	char err[256];
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "c:jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			path = optarg;
+			explicit = true;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	eacct_config_defaults(&cfg);
+	rc = eacct_config_load(&cfg, path, err, sizeof(err));
+	if (rc && (rc != -ENOENT || explicit)) {
+		fprintf(stderr, "eacct: %s\n", err);
+		return 1;
+	}
+	if (rc)
+		eacct_config_defaults(&cfg);
+	if (optind < argc && !strcmp(argv[optind], "meters"))
+		return cmd_meters(&cfg, json);
+	if (optind < argc)
+		fprintf(stderr, "eacct: unknown command '%s'\n", argv[optind]);
+	fputs(usage, stderr);
+	return 2;
+}
