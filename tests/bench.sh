@@ -23,7 +23,7 @@ files=(build/vm/bench-*.txt)
 first=$(ls "${files[@]}" | sort -V | head -1)
 {
 	echo "{"
-	echo "  \"note\": \"bpf_*: the running kernel on a 2-core build machine; the rest: eacct.ko in QEMU TCG (no KVM), absolute times emulated, compare ratios\","
+	echo "  \"note\": \"bpf_* and eacctd_*: on the running kernel of a 2-core build machine (eacctd writing batches to a file: no module there); the rest: eacct.ko in QEMU TCG (no KVM), absolute times emulated, compare ratios\","
 	echo "  \"kernel\": \"$(basename "$first" .txt | sed 's/^bench-//')\","
 	echo "  \"host_kernel\": \"$(uname -r)\","
 	echo "  $(json_obj build/bench-host.txt),"
