@@ -44,7 +44,9 @@ struct cg {
 	uint64_t id;
 	uint64_t ns[EACCT_MAX_PKG];	/* cumulative, as last charged */
 	uint64_t delta[EACCT_MAX_PKG];	/* this interval */
+	unsigned int idle;		/* intervals in a row without on-CPU time */
 	bool registered;		/* in an applied batch: the module knows it */
+	bool pruned;			/* taken out of the BPF map this interval */
 };
 
 struct proc {
@@ -83,6 +85,8 @@ static struct {
 	uint64_t seq;
 	int dev;
 	struct timespec last;
+	void *pending;			/* a refused batch, sent again first */
+	size_t pending_len;
 } d;
 
 static volatile sig_atomic_t stop, reload;
@@ -246,12 +250,27 @@ static int read_activity(bool baseline_only)
 	struct cg *c;
 	int err;
 
+	/*
+	 * A cgroup idle for prune_after intervals (removed, most likely)
+	 * leaves the bounded map: lookup-and-delete hands over its last
+	 * value atomically, charged this interval. If it runs again, the
+	 * BPF side starts a new entry from zero and it is seen as new.
+	 */
+	for (i = 0; i < d.nr_cgs; i++) {
+		struct eacct_cgroup_cpu last;
+
+		c = &d.cgs[i];
+		memset(c->delta, 0, sizeof(c->delta));
+		if (baseline_only || c->idle < d.cfg.prune_after ||
+		    bpf_map_lookup_and_delete_elem(fd, &c->id, &last))
+			continue;
+		advance(c->ns, c->delta, last.ns);
+		c->pruned = true;
+	}
 	err = read_map(fd, sizeof(*keys), sizeof(*vals), EACCT_MAX_CGROUPS,
 		       (void **)&keys, (void **)&vals, &n);
 	if (err)
 		return err;
-	for (i = 0; i < d.nr_cgs; i++)
-		memset(d.cgs[i].delta, 0, sizeof(d.cgs[i].delta));
 	for (i = 0; i < n; i++) {
 		v = &vals[i];
 		c = find_cg_in(keys[i], sorted);
@@ -272,7 +291,33 @@ static int read_activity(bool baseline_only)
 	free(vals);
 	if (d.nr_cgs != sorted)
 		qsort(d.cgs, d.nr_cgs, sizeof(*d.cgs), cmp_cg);
+	for (i = 0; i < d.nr_cgs; i++) {
+		c = &d.cgs[i];
+		bool busy = false;
+
+		for (int k = 0; k < EACCT_MAX_PKG; k++)
+			busy |= c->delta[k] != 0;
+		c->idle = busy ? 0 : c->idle + 1;
+	}
 	return err;
+}
+
+/* Forget the cgroups taken out of the map, once this interval is charged. */
+static void forget_pruned(void)
+{
+	size_t i, j = 0, n = 0;
+
+	for (i = 0; i < d.nr_cgs; i++) {
+		if (d.cgs[i].pruned) {
+			n++;
+			continue;
+		}
+		d.cgs[j++] = d.cgs[i];
+	}
+	d.nr_cgs = j;
+	if (n)
+		logmsg("%zu cgroup(s) idle for %u intervals left the BPF map", n,
+		       d.cfg.prune_after);
 }
 
 static int cmp_proc(const void *a, const void *b)
@@ -534,31 +579,68 @@ static void save_state(const void *buf, size_t len, uint64_t seq)
 	free(s.cgroups);
 }
 
+/*
+ * Write the batch with the next sequence number. A cgroup unknown to the
+ * module turns its records into idle ones; a sequence taken by another
+ * writer moves ours on. Any other refusal keeps the encoded batch as
+ * pending: it is sent again before anything else, and the meters are not
+ * read meanwhile, so its energy is neither lost nor counted twice.
+ */
 static int send(struct eacct_batch *b)
 {
 	size_t len;
 	void *buf;
 	int err = 0, tries;
 
-	for (tries = 0; tries < 2; tries++) {
+	for (tries = 0; tries < 3; tries++) {
 		b->seq = d.seq;
 		buf = eacct_batch_encode(b, &len);
 		if (!buf)
 			return -ENOMEM;
 		save_state(buf, len, d.seq);
 		err = write(d.dev, buf, len) == (ssize_t)len ? 0 : -errno;
-		free(buf);
-		if (err != -ENOENT)
+		if (err == -ENOENT) {
+			/* A cgroup came and went within the interval: keep its energy as idle. */
+			logmsg("a cgroup vanished before it was registered: its energy counted as idle");
+			demote_unregistered(b);
+		} else if (err == -EALREADY) {
+			logmsg("sequence %" PRIu64 " taken by another writer", d.seq);
+			d.seq = module_seq() + 1;
+		} else {
 			break;
-		/* A cgroup came and went within the interval: keep its energy as idle. */
-		logmsg("a cgroup vanished before it was registered: its energy counted as idle");
-		demote_unregistered(b);
+		}
+		free(buf);
 	}
-	if (err == -EALREADY) {
-		logmsg("sequence %" PRIu64 " already applied by another writer", d.seq);
-		d.seq = module_seq() + 1;
+	if (err) {
+		d.pending = buf;
+		d.pending_len = len;
+		return err;
 	}
-	return err;
+	free(buf);
+	return 0;
+}
+
+/* A batch refused earlier goes first; 0 once none is left. */
+static int send_pending(void)
+{
+	int err;
+
+	if (!d.pending)
+		return 0;
+	err = write(d.dev, d.pending, d.pending_len) == (ssize_t)d.pending_len ?
+	      0 : -errno;
+	if (err == -EALREADY && module_seq() >= d.seq)
+		err = 0;	/* it landed after all (a write we did not see end) */
+	if (err) {
+		logmsg("batch %" PRIu64 " still refused (%s): meters not read until it lands",
+		       d.seq, strerror(-err));
+		return err;
+	}
+	logmsg("batch %" PRIu64 " applied on retry", d.seq);
+	free(d.pending);
+	d.pending = NULL;
+	d.seq++;
+	return 0;
 }
 
 static void mark_registered(const struct eacct_batch *b)
@@ -579,6 +661,9 @@ static int interval(void)
 	struct timespec now;
 	int err;
 
+	err = send_pending();
+	if (err)
+		return err;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	err = eacct_bpf_cpu_collect(&d.bpf);
 	if (!err)
@@ -592,6 +677,7 @@ static int interval(void)
 	eacct_batch_init(&b, d.seq);
 	err = build_batch(&b, elapsed_ns(&d.last, &now));
 	d.last = now;
+	forget_pruned();
 	if (!err && b.nr_cgroups) {
 		err = send(&b);
 		if (!err) {
@@ -599,7 +685,8 @@ static int interval(void)
 			prune_processes();
 			d.seq++;
 		} else {
-			logmsg("batch %" PRIu64 " refused: %s", d.seq, strerror(-err));
+			logmsg("batch %" PRIu64 " refused: %s; kept to send again",
+			       d.seq, strerror(-err));
 		}
 	}
 	eacct_batch_free(&b);

@@ -23,6 +23,7 @@ static void test_defaults_and_keys(void **state)
 	assert_int_equal(eacct_config_parse(&c,
 		"# eacctd\n"
 		"interval = 250\n"
+		"prune_after = 5\n"
 		"  idle_policy=unattributed  \n"
 		"intensity = 231.5\n"
 		"pue = 1.2\n"
@@ -30,6 +31,7 @@ static void test_defaults_and_keys(void **state)
 		"powercap_root = /tmp/fixture/powercap\n"
 		"state_file = /run/eacct/state\n", err, sizeof(err)), 0);
 	assert_int_equal(c.interval_ms, 250);
+	assert_int_equal(c.prune_after, 5);
 	assert_int_equal(c.idle_policy, EACCT_IDLE_UNATTRIBUTED);
 	assert_true(c.intensity_g_per_kwh == 231.5);
 	assert_true(c.pue == 1.2);
@@ -45,6 +47,7 @@ static void test_rejects(void **state)
 	} bad[] = {
 		{ "interval = 0\n", "line 1: bad value '0' for interval" },
 		{ "interval = 1.5\n", "line 1: bad value '1.5' for interval" },
+		{ "prune_after = 1\n", "line 1: bad value '1' for prune_after" },
 		{ "\ninterval 1000\n", "line 2: expected 'key = value'" },
 		{ "colour = blue\n", "line 1: unknown key 'colour'" },
 		{ "pue = 0.5\n", "line 1: bad value '0.5' for pue" },

@@ -22,6 +22,7 @@ zone intel-rapl:1 package-1 7000
 mkdir -p /etc/eacct
 cat > /etc/eacct/eacctd.conf <<EOC
 interval = 200
+prune_after = 3
 intensity = 300
 powercap_root = $F
 perf_pmu_root = /nonexistent
@@ -70,7 +71,15 @@ check "killed with -9 after $(cat /sys/kernel/eacct/seq) batches" [ "$(cat /sys/
 sleep 0.7	# the meter runs on while eacctd is down
 /eacctd >> /tmp/eacctd.log 2>&1 &
 daemon=$!
-sleep 1.5
+sleep 1
+# The module refuses batches for a while (no room for a new cgroup):
+# eacctd must keep the refused batch and send it once there is room.
+echo 1 > /sys/module/eacct/parameters/max_cgroups
+mkdir -p $cg/late
+( sh -c 'echo $$ > '$cg'/late/cgroup.procs; while :; do :; done' ) &
+sleep 1
+echo 65536 > /sys/module/eacct/parameters/max_cgroups
+sleep 1
 rm /tmp/meter-run
 wait $meter
 p1=$(cat $F/intel-rapl:0/energy_uj); d1=$(cat $F/intel-rapl:0:0/energy_uj); q1=$(cat $F/intel-rapl:1/energy_uj)
@@ -95,13 +104,17 @@ echo "# busy $b uJ, half $h uJ, idle $i uJ"
 check "shares follow CPU time: busy > half > idle" [ "$b" -gt "$h" -a "$h" -gt "$i" ]
 check "recovered after kill -9 without a gap" grep -q "recovered state" /tmp/eacctd.log
 check "the restart reused the pinned BPF programs" grep -q "still running" /tmp/eacctd.log
+check "idle cgroups left the BPF map (prune_after = 3), energy still exact" \
+	grep -q "left the BPF map" /tmp/eacctd.log
+check "a batch refused for lack of room was kept and applied on retry" \
+	sh -c 'grep -q "kept to send again" /tmp/eacctd.log && grep -q "applied on retry" /tmp/eacctd.log'
 # Per process: the busy cgroup's rows add up to the cgroup, to the uJ.
 rows=$(awk '$5 == "/e2e/busy" { n++; s += $6 + $7 + $8 } END { print n + 0, s + 0 }' /proc/eacct/processes)
 echo "# /proc/eacct/processes, busy: $rows (rows, uJ)"
 check "per-process rows of e2e/busy add up to its energy ($rows vs $b)" \
 	[ "${rows#* }" = "$b" -a "${rows% *}" -ge 2 ]
 check "carbon charged at 300 g/kWh: $(cat $E/cgroups/carbon_ug) ug" [ "$(cat $E/cgroups/carbon_ug)" -gt 0 ]
-kill $(cat $cg/busy/cgroup.procs $cg/half/cgroup.procs $cg/idle/cgroup.procs) 2>/dev/null
+kill $(cat $cg/busy/cgroup.procs $cg/half/cgroup.procs $cg/idle/cgroup.procs $cg/late/cgroup.procs) 2>/dev/null
 sleep 0.2
-rmdir $cg/busy $cg/half $cg/idle $cg 2>/dev/null
+rmdir $cg/busy $cg/half $cg/idle $cg/late $cg 2>/dev/null
 rmmod eacct

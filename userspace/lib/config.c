@@ -10,6 +10,7 @@ void eacct_config_defaults(struct eacct_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->interval_ms = 1000;
+	c->prune_after = 300;
 	c->idle_policy = EACCT_IDLE_PROPORTIONAL;
 	c->pue = 1.0;
 	c->model_idle_w = 10;
@@ -78,6 +79,12 @@ static int set_key(struct eacct_config *c, const char *key, const char *v)
 		if (set_double(&d, v, 10, 3600000) || d != (unsigned int)d)
 			return -EINVAL;
 		c->interval_ms = (unsigned int)d;
+		return 0;
+	}
+	if (!strcmp(key, "prune_after")) {
+		if (set_double(&d, v, 2, 1000000) || d != (unsigned int)d)
+			return -EINVAL;
+		c->prune_after = (unsigned int)d;
 		return 0;
 	}
 	if (!strcmp(key, "idle_policy"))

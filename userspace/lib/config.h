@@ -11,6 +11,7 @@
 
 struct eacct_config {
 	unsigned int interval_ms;	/* interval = 1000 (ms) */
+	unsigned int prune_after;	/* prune_after = 300 (idle intervals) */
 	enum eacct_idle_policy idle_policy;	/* idle_policy = proportional */
 	double intensity_g_per_kwh;	/* intensity = 0: carbon not charged */
 	double pue;			/* pue = 1.0 */
