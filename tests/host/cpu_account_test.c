@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -85,9 +86,25 @@ static void enter_cgroup(const char *name)
 	close(fd);
 }
 
-static void busy(void)
+/* Each busy process on its own CPU, so both packages of a split see time. */
+static void busy_on(int cpu)
 {
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu % sysconf(_SC_NPROCESSORS_ONLN), &set);
+	sched_setaffinity(0, sizeof(set), &set);
 	spin_cpu(0.7);
+}
+
+static void busy0(void)
+{
+	busy_on(0);
+}
+
+static void busy1(void)
+{
+	busy_on(1);
 }
 
 static void sleepy(void)
@@ -217,8 +234,8 @@ int main(int argc, char **argv)
 		snprintf(path, sizeof(path), "%s/%s", base, names[i]);
 		mkdir(path, 0755);
 	}
-	pids[0] = run_in("busy", busy);
-	pids[1] = run_in("busy", busy);
+	pids[0] = run_in("busy", busy0);
+	pids[1] = run_in("busy", busy1);
 	pids[2] = run_in("sleepy", sleepy);
 	pids[3] = run_in("forky", forky);
 
