@@ -128,7 +128,7 @@ int main(int argc, char **argv)
 	};
 	const char *path = EACCT_CONFIG_PATH;
 	struct eacct_config cfg;
-	bool json = false, explicit = false;
+	bool json = false, explicit = false, missing;
 	char err[256];
 	int c, rc;
 
@@ -149,14 +149,11 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	eacct_config_defaults(&cfg);
-	rc = eacct_config_load(&cfg, path, err, sizeof(err));
-	if (rc && (rc != -ENOENT || explicit)) {
+	rc = eacct_config_read(&cfg, path, explicit, &missing, err, sizeof(err));
+	if (rc) {
 		fprintf(stderr, "eacct: %s\n", err);
 		return 1;
 	}
-	if (rc)
-		eacct_config_defaults(&cfg);
 	if (optind < argc && !strcmp(argv[optind], "meters"))
 		return cmd_meters(&cfg, json);
 	if (optind < argc)

@@ -126,17 +126,15 @@ static uint64_t module_seq(void)
 static int load_config(void)
 {
 	char err[256];
+	bool missing;
 	int rc;
 
-	eacct_config_defaults(&d.cfg);
-	rc = eacct_config_load(&d.cfg, d.cfg_path, err, sizeof(err));
-	if (rc == -ENOENT && !d.cfg_explicit) {
-		logmsg("no %s, using the defaults", d.cfg_path);
-		eacct_config_defaults(&d.cfg);
-		return 0;
-	}
+	rc = eacct_config_read(&d.cfg, d.cfg_path, d.cfg_explicit, &missing,
+			       err, sizeof(err));
 	if (rc)
 		logmsg("config: %s", err);
+	else if (missing)
+		logmsg("no %s, using the defaults", d.cfg_path);
 	return rc;
 }
 

@@ -74,11 +74,31 @@ static void test_rejects(void **state)
 			 -ENOENT);
 }
 
+static void test_read_default_path(void **state)
+{
+	struct eacct_config c;
+	char err[128];
+	bool missing;
+
+	(void)state;
+	/* The default path may be absent: the defaults, no error. */
+	c.interval_ms = 7;
+	assert_int_equal(eacct_config_read(&c, "/nonexistent/eacctd.conf", false,
+					   &missing, err, sizeof(err)), 0);
+	assert_true(missing);
+	assert_int_equal(c.interval_ms, 1000);
+	/* A path the user named must exist. */
+	assert_int_equal(eacct_config_read(&c, "/nonexistent/eacctd.conf", true,
+					   &missing, err, sizeof(err)), -ENOENT);
+	assert_string_equal(err, "/nonexistent/eacctd.conf: No such file or directory");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults_and_keys),
 		cmocka_unit_test(test_rejects),
+		cmocka_unit_test(test_read_default_path),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);

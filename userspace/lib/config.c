@@ -170,3 +170,14 @@ int eacct_config_load(struct eacct_config *c, const char *path, char *err,
 	buf[n] = '\0';
 	return eacct_config_parse(c, buf, err, errlen);
 }
+
+int eacct_config_read(struct eacct_config *c, const char *path,
+		      bool must_exist, bool *missing, char *err, size_t errlen)
+{
+	int rc;
+
+	eacct_config_defaults(c);
+	rc = eacct_config_load(c, path, err, errlen);
+	*missing = rc == -ENOENT;
+	return *missing && !must_exist ? 0 : rc;
+}

@@ -3,6 +3,7 @@
 #ifndef EACCT_CONFIG_H
 #define EACCT_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "attrib.h"
@@ -38,5 +39,12 @@ int eacct_config_parse(struct eacct_config *c, const char *text, char *err,
 /* The same from a file; a missing file is an error too (-ENOENT). */
 int eacct_config_load(struct eacct_config *c, const char *path, char *err,
 		      size_t errlen);
+/*
+ * What eacctd and eacct do: the defaults, then @path over them. A missing
+ * file leaves the defaults unless @must_exist (the user named it); then,
+ * as for any other error, the message is in @err. *missing says which.
+ */
+int eacct_config_read(struct eacct_config *c, const char *path,
+		      bool must_exist, bool *missing, char *err, size_t errlen);
 
 #endif /* EACCT_CONFIG_H */
