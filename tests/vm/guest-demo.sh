@@ -3,31 +3,15 @@
 # BPF programs, a powercap tree (a fixture: this VM has no RAPL) advancing
 # at a known power, three cgroups running different CPU loads; then what
 # /sys/kernel/eacct says, and a carbon budget being crossed.
-F=/fixture/powercap
 RANGE=262143328850
-zone() {
-	mkdir -p $F/$1
-	echo "$2" > $F/$1/name
-	echo $RANGE > $F/$1/max_energy_range_uj
-	echo 0 > $F/$1/energy_uj
-}
-zone intel-rapl:0 package-0
-zone intel-rapl:0:0 dram
-zone intel-rapl:1 package-1
-mkdir -p /etc/eacct
-cat > /etc/eacct/eacctd.conf <<EOC
+. /fixture-powercap.sh
+zone intel-rapl:0 package-0 0
+zone intel-rapl:0:0 dram 0
+zone intel-rapl:1 package-1 0
+eacctd_conf <<EOC
 interval = 500
 intensity = 231
-powercap_root = $F
-perf_pmu_root = /nonexistent
-msr_root = /nonexistent
-hwmon_root = /nonexistent
-state_file = /tmp/eacctd.state
 EOC
-advance() {
-	v=$(( $(cat $F/$1/energy_uj) + $2 ))
-	echo $v > $F/$1/.tmp && mv $F/$1/.tmp $F/$1/energy_uj
-}
 echo "# meters (fixture): package-0 at 20 W, package-1 at 15 W, dram-0 at 4 W"
 touch /tmp/meter-run
 ( while [ -e /tmp/meter-run ]; do

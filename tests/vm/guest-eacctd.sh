@@ -8,35 +8,18 @@ ok() { echo "ok - eacctd: $*"; }
 notok() { echo "not ok - eacctd: $*"; }
 check() { desc=$1; shift; if "$@"; then ok "$desc"; else notok "$desc"; fi; }
 
-F=/fixture/powercap
 RANGE=1000000000
-zone() {	# zone DIR NAME START
-	mkdir -p $F/$1
-	echo "$2" > $F/$1/name
-	echo $RANGE > $F/$1/max_energy_range_uj
-	echo "$3" > $F/$1/energy_uj
-}
+. /fixture-powercap.sh
 zone intel-rapl:0 package-0 999000000	# wraps after 1 J
 zone intel-rapl:0:0 dram 5000
 zone intel-rapl:1 package-1 7000
-mkdir -p /etc/eacct
-cat > /etc/eacct/eacctd.conf <<EOC
+eacctd_conf <<EOC
 interval = 200
 prune_after = 3
 intensity = 300
-powercap_root = $F
-perf_pmu_root = /nonexistent
-msr_root = /nonexistent
-hwmon_root = /nonexistent
-state_file = /tmp/eacctd.state
 EOC
 
-# The meter: +50 mJ, +30 mJ, +20 mJ every 100 ms, replaced atomically.
-advance() {	# advance DIR STEP
-	v=$(( $(cat $F/$1/energy_uj) + $2 ))
-	[ $v -ge $RANGE ] && v=$(( v - RANGE ))
-	echo $v > $F/$1/.tmp && mv $F/$1/.tmp $F/$1/energy_uj
-}
+# The meter: +50 mJ, +30 mJ, +20 mJ every 100 ms.
 touch /tmp/meter-run /tmp/meter-pause
 ( while [ -e /tmp/meter-run ]; do
 	[ -e /tmp/meter-pause ] ||

@@ -46,7 +46,8 @@ for kver in "${kvers[@]}"; do
 
 	cp /bin/busybox "$out/root/bin/busybox"
 	cp "$top/tests/vm/init" "$top/tests/vm/guest-test.sh" \
-	   "$top/tests/vm/guest-demo.sh" "$top/tests/vm/guest-eacctd.sh" "$out/root/"
+	   "$top/tests/vm/guest-demo.sh" "$top/tests/vm/guest-eacctd.sh" \
+	   "$top/tests/vm/fixture-powercap.sh" "$out/root/"
 	cp "$out/src/kmod/eacct.ko" "$build/bin/abitest" "$build/bin/bench" \
 	   "$build/bin/eacct-write" "$build/bin/cgroup-events-test" \
 	   "$build/bin/cpu-account-test" "$build/bin/eacctd" "$out/root/"
