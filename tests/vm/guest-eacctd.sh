@@ -60,7 +60,11 @@ sleep 1
 echo 1 > /sys/module/eacct/parameters/max_cgroups
 mkdir -p $cg/late
 ( sh -c 'echo $$ > '$cg'/late/cgroup.procs; while :; do :; done' ) &
-sleep 1
+# Until eacctd has met the refusal (the late cgroup's time must reach a
+# batch first: timing in TCG varies), at most 10 s.
+i=0
+while ! grep -q "kept to send again" /tmp/eacctd.log && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+sleep 0.5
 echo 65536 > /sys/module/eacct/parameters/max_cgroups
 sleep 1
 rm /tmp/meter-run
