@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * An empty tp_btf/sched_switch program: the baseline that make bench
- * measures cpu_account.bpf.c against, side by side in the same run.
+ * Empty tp_btf programs on the hooks cpu_account.bpf.c uses on the
+ * scheduler's paths: the baselines make bench measures it against, side
+ * by side in the same run.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -10,6 +11,12 @@
 SEC("tp_btf/sched_switch")
 int BPF_PROG(empty_switch, bool preempt, struct task_struct *prev,
 	     struct task_struct *next)
+{
+	return 0;
+}
+
+SEC("tp_btf/sched_migrate_task")
+int BPF_PROG(empty_migrate, struct task_struct *p, int dest_cpu)
 {
 	return 0;
 }

@@ -14,11 +14,18 @@
  *
  * On the switch path, any store costs: measured on the build machine, an
  * empty program 77 ns, one store into a per-CPU array slot 126 ns, the
- * task storage update below 157-171 ns. So with one CPU package (where
- * every nanosecond belongs to package 0) the switch hook stores nothing
- * except for a dying task, and the runtime is read when collecting. Only
- * with several packages does it record, at each switch, the package the
- * slice ran on, the one fact that cannot be recovered later.
+ * task storage update 157-171 ns (an earlier variant that recorded each
+ * slice's package there cost 2.4x an empty program). So the switch hook
+ * stores nothing except for a dying task, and the runtime is read when
+ * collecting.
+ *
+ * With several packages, the time must also go to the package it ran on.
+ * A task's CPU changes only through set_task_cpu(), which fires
+ * sched_migrate_task first; so all the runtime a task gained since the
+ * last reading was gained on the CPU it is on now. Reading it at each
+ * migration between packages (far rarer than switches) and otherwise
+ * whenever it is read anyway gives the exact split, with nothing added
+ * to the switch path.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -154,19 +161,29 @@ static __always_inline void flush(struct task_struct *t,
 	}
 }
 
+static __always_inline __u32 cpu_package(__u32 cpu)
+{
+	return nr_pkgs == 1 ? 0 : cpu_pkg[cpu & (EACCT_MAX_CPUS - 1)];
+}
+
 /*
- * One package: bring the task's runtime up to date in ns[0]. Several
- * callers may race on one task; claim() gives each nanosecond to exactly
- * one of them.
+ * Bring the task's runtime up to date in the package of the CPU it is
+ * on. The runtime is read before the CPU: should the task move between
+ * the two reads, the migration hook claims that runtime first, for the
+ * CPU it was gained on. Several callers may race on one task; claim()
+ * gives each nanosecond to exactly one of them.
  */
 static __always_inline void catch_up(struct task_struct *t,
 				     struct eacct_task_acct *ta)
 {
-	__u64 delta = claim(&ta->last_runtime,
-			    BPF_CORE_READ(t, se.sum_exec_runtime));
+	__u64 runtime = t->se.sum_exec_runtime, delta;
+	__u32 pkg;
 
+	asm volatile("" ::: "memory");
+	pkg = cpu_package(t->thread_info.cpu);
+	delta = claim(&ta->last_runtime, runtime);
 	if (delta)
-		__sync_fetch_and_add(&ta->ns[0], delta);
+		__sync_fetch_and_add(&ta->ns[pkg & (EACCT_MAX_PKG - 1)], delta);
 }
 
 /* First sight of a task older than us: count from @runtime on. */
@@ -177,65 +194,42 @@ static __always_inline void adopt(struct task_struct *t,
 	ta->cgroup_id = task_cgroup_id(t);
 }
 
-/* Several packages: the slice now ending ran on this CPU's package. */
-static __always_inline void account_slice(struct task_struct *prev,
-					  struct eacct_task_acct *ta)
-{
-	__u64 runtime = BPF_CORE_READ(prev, se.sum_exec_runtime);
-	__u64 slice_start = BPF_CORE_READ(prev, se.prev_sum_exec_runtime);
-	__u32 pkg;
-
-	if (!ta->cgroup_id)
-		adopt(prev, ta, slice_start < runtime ? slice_start : runtime);
-	pkg = cpu_pkg[bpf_get_smp_processor_id() & (EACCT_MAX_CPUS - 1)];
-	ta->ns[pkg & (EACCT_MAX_PKG - 1)] += runtime - ta->last_runtime;
-	ta->last_runtime = runtime;
-}
-
 /*
- * The switch hook comes in two variants and eacctd loads one: reading
- * even a constant from a map costs a TLB miss now and then on this path
- * (measured: +40 ns), so the one-package variant reads nothing but its
- * arguments until it sees a dying task.
+ * The only work on the switch path: a dying task's last slice, which
+ * ran on this CPU. Reading even a constant from a map costs a TLB miss
+ * now and then on this path (measured: +40 ns), so nothing but the
+ * arguments is read until a dying task shows up.
  */
-static __always_inline void task_died(struct task_struct *prev)
+SEC("tp_btf/sched_switch")
+int BPF_PROG(account_switch, bool preempt, struct task_struct *prev,
+	     struct task_struct *next, unsigned int prev_state)
 {
 	struct eacct_task_acct *ta;
 
+	if (!(prev_state & TASK_DEAD))
+		return 0;
 	ta = bpf_task_storage_get(&task_acct, prev, NULL, 0);
 	if (!ta || !ta->cgroup_id)
-		return;
-	if (nr_pkgs == 1)
-		catch_up(prev, ta);
+		return 0;
+	catch_up(prev, ta);
 	flush(prev, ta, true);	/* its last switch: flush it all */
-}
-
-SEC("tp_btf/sched_switch")
-int BPF_PROG(switch_one_pkg, bool preempt, struct task_struct *prev,
-	     struct task_struct *next, unsigned int prev_state)
-{
-	if (prev_state & TASK_DEAD)
-		task_died(prev);
 	return 0;
 }
 
-SEC("tp_btf/sched_switch")
-int BPF_PROG(switch_many_pkgs, bool preempt, struct task_struct *prev,
-	     struct task_struct *next, unsigned int prev_state)
+/*
+ * Several packages only (eacctd attaches it then): a task leaving for
+ * another package takes its runtime so far to the package it ran on.
+ */
+SEC("tp_btf/sched_migrate_task")
+int BPF_PROG(account_migrate, struct task_struct *p, int dest_cpu)
 {
 	struct eacct_task_acct *ta;
 
-	if (!prev->pid)			/* the idle task */
+	if (cpu_package(p->thread_info.cpu) == cpu_package(dest_cpu))
 		return 0;
-	ta = bpf_task_storage_get(&task_acct, prev, NULL,
-				  BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!ta) {
-		__sync_fetch_and_add(&stats.storage_misses, 1);
-		return 0;
-	}
-	account_slice(prev, ta);
-	if (prev_state & TASK_DEAD)
-		flush(prev, ta, true);
+	ta = bpf_task_storage_get(&task_acct, p, NULL, 0);
+	if (ta && ta->cgroup_id)
+		catch_up(p, ta);
 	return 0;
 }
 
@@ -269,14 +263,9 @@ int BPF_PROG(account_attach, struct cgroup *dst, const char *path,
 		return 0;
 	/*
 	 * As the kernel charges cpu.stat: runtime up to the task's last
-	 * update goes to the old cgroup. A task moving itself (the usual
-	 * case) runs on this CPU, so its slice so far belongs here; one
-	 * running elsewhere at this instant is rare and off by one slice.
+	 * update goes to the old cgroup.
 	 */
-	if (nr_pkgs == 1)
-		catch_up(task, ta);
-	else
-		account_slice(task, ta);
+	catch_up(task, ta);
 	flush(task, ta, false);
 	ta->cgroup_id = BPF_CORE_READ(dst, kn, id);
 	return 0;
@@ -301,10 +290,10 @@ int collect(struct bpf_iter__task *ctx)
 		adopt(task, ta, BPF_CORE_READ(task, se.sum_exec_runtime));
 		return 0;
 	}
-	if (nr_pkgs == 1)
-		catch_up(task, ta);
+	catch_up(task, ta);
 	flush(task, ta, false);
 	return 0;
 }
+
 
 char LICENSE[] SEC("license") = "GPL";

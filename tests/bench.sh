@@ -10,6 +10,7 @@ make -s all vm-binaries build/bin/sched-bench build/bin/eacctd-bench
 {
 	build/bin/sched-bench
 	build/bin/sched-bench --two-packages
+	build/bin/sched-bench --two-packages --migrating
 	timeout 600 build/bin/eacctd-bench build/bin/eacctd
 } >build/bench-host.txt
 cat build/bench-host.txt

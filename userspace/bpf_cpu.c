@@ -16,7 +16,13 @@
 
 /* The pinned objects, by file name under the pin directory. */
 static const char *const pinned_maps[] = { "task_acct", "cgroup_ns", "process_ns", "bss" };
-static const char *const pinned_links[] = { "link_switch", "link_fork", "link_attach", "link_iter" };
+/* link_migrate is there with several packages only. */
+static const char *const pinned_links[] = {
+	"link_switch", "link_fork", "link_attach", "link_iter", "link_migrate",
+};
+#define NR_LINKS (sizeof(pinned_links) / sizeof(pinned_links[0]))
+#define LINK_ITER 3
+#define LINK_MIGRATE 4
 
 void eacct_bpf_cpu_unpin(const char *pin_dir)
 {
@@ -27,7 +33,7 @@ void eacct_bpf_cpu_unpin(const char *pin_dir)
 		snprintf(path, sizeof(path), "%s/%s", pin_dir, pinned_maps[i]);
 		unlink(path);
 	}
-	for (i = 0; i < sizeof(pinned_links) / sizeof(pinned_links[0]); i++) {
+	for (i = 0; i < NR_LINKS; i++) {
 		snprintf(path, sizeof(path), "%s/%s", pin_dir, pinned_links[i]);
 		unlink(path);
 	}
@@ -64,11 +70,16 @@ static struct bpf_map *map_by_pin_name(struct cpu_account_bpf *skel, size_t i)
 
 static int open_links(struct eacct_bpf_cpu *c, const char *pin_dir)
 {
-	struct bpf_link *links[4];
+	size_t nr = c->nr_pkgs > 1 ? NR_LINKS : LINK_MIGRATE;
+	struct bpf_link *links[NR_LINKS];
 	char path[512];
 	size_t i;
 
-	for (i = 0; i < 4; i++) {
+	/* A set pinned for another topology does not fit: start over. */
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, pinned_links[LINK_MIGRATE]);
+	if (!access(path, F_OK) != (c->nr_pkgs > 1))
+		return -ENOENT;
+	for (i = 0; i < nr; i++) {
 		snprintf(path, sizeof(path), "%s/%s", pin_dir, pinned_links[i]);
 		links[i] = access(path, F_OK) ? NULL : bpf_link__open(path);
 		if (!links[i]) {
@@ -78,24 +89,26 @@ static int open_links(struct eacct_bpf_cpu *c, const char *pin_dir)
 		}
 	}
 	/* The running programs are the pinned ones: keep them, attach nothing. */
-	for (i = 0; i < 3; i++)
-		bpf_link__destroy(links[i]);
-	c->iter = links[3];
+	for (i = 0; i < nr; i++)
+		if (i != LINK_ITER)
+			bpf_link__destroy(links[i]);
+	c->iter = links[LINK_ITER];
 	return 0;
 }
 
 static int pin_links(struct eacct_bpf_cpu *c, const char *pin_dir)
 {
-	struct bpf_link *links[4] = {
-		c->nr_pkgs > 1 ? c->skel->links.switch_many_pkgs :
-				 c->skel->links.switch_one_pkg,
-		c->skel->links.account_fork, c->skel->links.account_attach, c->iter,
+	struct bpf_link *links[NR_LINKS] = {
+		c->skel->links.account_switch, c->skel->links.account_fork,
+		c->skel->links.account_attach, c->iter,
+		c->skel->links.account_migrate,
 	};
+	size_t nr = c->nr_pkgs > 1 ? NR_LINKS : LINK_MIGRATE;
 	char path[512];
 	size_t i;
 	int err;
 
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < nr; i++) {
 		snprintf(path, sizeof(path), "%s/%s", pin_dir, pinned_links[i]);
 		err = bpf_link__pin(links[i], path);
 		if (err)
@@ -119,9 +132,9 @@ static int load(struct eacct_bpf_cpu *c, const char *cpu_dir,
 	if (c->nr_pkgs < 0)
 		return c->nr_pkgs;
 	c->skel->rodata->nr_pkgs = c->nr_pkgs;
-	/* One switch hook variant, the one this machine needs. */
-	bpf_program__set_autoload(c->nr_pkgs > 1 ? c->skel->progs.switch_one_pkg :
-				  c->skel->progs.switch_many_pkgs, false);
+	/* With one package every nanosecond is package 0's: no migrations. */
+	if (c->nr_pkgs == 1)
+		bpf_program__set_autoload(c->skel->progs.account_migrate, false);
 	for (i = 0; pin_dir && i < sizeof(pinned_maps) / sizeof(pinned_maps[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", pin_dir, pinned_maps[i]);
 		err = bpf_map__set_pin_path(map_by_pin_name(c->skel, i), path);
@@ -169,8 +182,7 @@ int eacct_bpf_cpu_open(struct eacct_bpf_cpu *c, const char *cpu_dir,
 		eacct_bpf_cpu_close(c);
 		return err;
 	}
-	c->switch_prog = c->nr_pkgs > 1 ? c->skel->progs.switch_many_pkgs :
-					  c->skel->progs.switch_one_pkg;
+	c->switch_prog = c->skel->progs.account_switch;
 	/* A fresh set: its baseline is now (tasks older than us from here). */
 	return c->reused ? 0 : eacct_bpf_cpu_collect(c);
 }

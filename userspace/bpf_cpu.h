@@ -15,7 +15,7 @@ struct bpf_program;
 
 struct eacct_bpf_cpu {
 	struct cpu_account_bpf *skel;
-	struct bpf_program *switch_prog;	/* the variant loaded */
+	struct bpf_program *switch_prog;	/* the sched_switch hook */
 	struct bpf_link *iter;
 	int nr_pkgs;
 	bool reused;			/* found pinned and running */

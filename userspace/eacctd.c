@@ -829,8 +829,8 @@ static int start(void)
 	}
 	logmsg(d.bpf.reused ? "BPF programs pinned at %s still running: nothing was missed while eacctd was down" :
 			      "BPF programs loaded and pinned at %s", d.cfg.bpf_pin_dir);
-	logmsg("on-CPU time from BPF: %s variant, %d package(s); time alone, no PMU weighting",
-	       d.nr_pkgs > 1 ? "per-switch" : "collect-time", d.nr_pkgs);
+	logmsg("on-CPU time from BPF: %d package(s)%s; time alone, no PMU weighting",
+	       d.nr_pkgs, d.nr_pkgs > 1 ? ", split at migrations between them" : "");
 	err = read_activity(true);
 	if (!err)
 		err = read_processes(true);

@@ -6,7 +6,9 @@
  *
  * Usage: cpu-account-test [--two-packages]
  * With --two-packages the CPUs are read from a fixture topology of two
- * packages, which runs the per-switch (multi-package) variant.
+ * packages (CPU 0 in one, CPU 1 in the other), which adds the migration
+ * hook; the split is checked with a process that moves from one CPU to
+ * the other after a third of its time.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -105,6 +107,14 @@ static void busy0(void)
 static void busy1(void)
 {
 	busy_on(1);
+}
+
+/* A third of its time on CPU 0, the rest on CPU 1. */
+static void hopper(void)
+{
+	busy_on(0);	/* 0.7 s */
+	busy_on(1);
+	spin_cpu(0.7);	/* 1.4 s on CPU 1 */
 }
 
 static void sleepy(void)
@@ -210,13 +220,13 @@ int main(int argc, char **argv)
 	struct eacct_cgroup_cpu split;
 	char statpath[4400];
 	struct stat sb;
-	static const char *const names[] = { "busy", "sleepy", "forky" };
+	static const char *const names[] = { "busy", "sleepy", "forky", "hopper" };
 	char root[4096], path[4400];
 	struct eacct_bpf_cpu c;
 	struct eacct_cpu_stats st;
 	uint64_t ours, theirs, mid, procs;
-	pid_t pids[4];
-	int i, err, status, rows;
+	pid_t pids[5];
+	int i, err, status, rows, p0, p1;
 	double err_pct;
 
 	if (eacct_cgroup2_mount("/proc/self/mounts", root, sizeof(root))) {
@@ -230,7 +240,7 @@ int main(int argc, char **argv)
 
 	snprintf(base, sizeof(base), "%s/eacct-cpu-test-%d", root, getpid());
 	mkdir(base, 0755);
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		snprintf(path, sizeof(path), "%s/%s", base, names[i]);
 		mkdir(path, 0755);
 	}
@@ -238,6 +248,7 @@ int main(int argc, char **argv)
 	pids[1] = run_in("busy", busy1);
 	pids[2] = run_in("sleepy", sleepy);
 	pids[3] = run_in("forky", forky);
+	pids[4] = run_in("hopper", hopper);
 
 	/* A collection while they run: time shows up before anyone exits. */
 	usleep(400 * 1000);
@@ -245,11 +256,11 @@ int main(int argc, char **argv)
 	mid = our_ns(&c, "busy");
 	tap(mid > 100000000ULL, "running tasks collected mid-run (busy: %.3f s)", mid / 1e9);
 
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 5; i++)
 		waitpid(pids[i], &status, 0);
 	eacct_bpf_cpu_collect(&c);
 
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		ours = our_ns(&c, names[i]);
 		theirs = usage_ns(names[i]);
 		err_pct = theirs ? 100.0 * ((double)ours - (double)theirs) / theirs : 100;
@@ -257,13 +268,24 @@ int main(int argc, char **argv)
 		    "%-6s bpf %.6f s, cpu.stat %.6f s, error %+.4f %%",
 		    names[i], ours / 1e9, theirs / 1e9, err_pct);
 	}
-	if (two) {
+	/* CPU 0 and 1 in different packages: the fixture, or the 2-socket guest. */
+	p0 = c.skel->bss->cpu_pkg[0];
+	p1 = c.skel->bss->cpu_pkg[1];
+	if (c.nr_pkgs > 1 && p0 != p1) {
 		snprintf(statpath, sizeof(statpath), "%s/busy", base);
 		stat(statpath, &sb);
 		eacct_bpf_cpu_cgroup(&c, sb.st_ino, &split);
-		tap(split.ns[0] > 0 && split.ns[1] > 0 && !split.ns[2],
-		    "busy time split over the packages it ran on: %.3f s + %.3f s",
-		    split.ns[0] / 1e9, split.ns[1] / 1e9);
+		tap(split.ns[p0] > 0 && split.ns[p1] > 0,
+		    "busy: time split over the packages it ran on: %.3f s + %.3f s",
+		    split.ns[p0] / 1e9, split.ns[p1] / 1e9);
+		snprintf(statpath, sizeof(statpath), "%s/hopper", base);
+		stat(statpath, &sb);
+		eacct_bpf_cpu_cgroup(&c, sb.st_ino, &split);
+		ours = split.ns[p0] + split.ns[p1];
+		err_pct = ours ? 100.0 * split.ns[p0] / ours : 0;
+		tap(err_pct > 32.3 && err_pct < 34.3,
+		    "hopper: %.2f %% of its time on CPU 0's package (a third expected), %.3f s + %.3f s",
+		    err_pct, split.ns[p0] / 1e9, split.ns[p1] / 1e9);
 	}
 	procs = process_ns(&c, "forky", &rows);
 	tap(rows >= 2000, "fork-heavy: %d process rows, every short-lived process counted", rows);
@@ -277,7 +299,7 @@ int main(int argc, char **argv)
 	    (unsigned long long)st.storage_misses, (unsigned long long)st.cgroup_map_full,
 	    (unsigned long long)st.process_map_full, (unsigned long long)st.flush_races);
 
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		snprintf(path, sizeof(path), "%s/%s", base, names[i]);
 		rmdir(path);
 	}

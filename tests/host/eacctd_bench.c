@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * eacctd's own CPU use at a 1 s interval with 100, 1,000 and 3,000
- * active cgroups (each holds a process that runs a little every second).
- * 10,000 such processes overload this 2-core build machine (load average
- * above 4,000) before eacctd can be measured; give the sizes as
- * arguments on a larger one: eacctd-bench EACCTD [N...].
+ * eacctd's own CPU use at a 1 s interval with 100, 1,000, 3,000 and
+ * 5,000 active cgroups (each holds a process that runs a little every
+ * second). 10,000 such processes overload this 2-core build machine
+ * (tried: creation slows to ~15 a second past 8,000, load average 4,500,
+ * workqueue stall warnings) before eacctd can be measured; give the
+ * sizes as arguments on a larger one: eacctd-bench EACCTD [N...].
  *
  * The build machine's kernel cannot load modules, so eacctd writes its
  * batches to a file here: this measures eacctd itself (BPF collection,
@@ -136,7 +137,7 @@ static double run(int n, const char *eacctd)
 
 int main(int argc, char **argv)
 {
-	int sizes[8] = { 100, 1000, 3000 }, nr_sizes = 3;
+	int sizes[8] = { 100, 1000, 3000, 5000 }, nr_sizes = 4;
 	const char *eacctd = argc > 1 ? argv[1] : "build/bin/eacctd";
 	char root[4096];
 	FILE *f;

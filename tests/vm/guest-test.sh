@@ -26,7 +26,7 @@ check "root cgroup mirrored with id 1" \
 
 # The CO-RE BPF object built against the host's BTF, on this kernel.
 /cgroup-events-test | grep -E '^(ok|not ok)'
-# Two sockets here (qemu -smp sockets=2): the per-switch variant, for real.
+# Two sockets here (qemu -smp sockets=2): the migration hook, for real.
 /cpu-account-test | grep -E '^(ok|not ok)'
 
 /abitest setup hierarchy malformed unprivileged budget processes rename stress cleanup
