@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "lib/config.h"
+#include "lib/gpu.h"
 #include "lib/meter.h"
 #include "lib/topology.h"
 
@@ -43,6 +44,37 @@ static const char *status(struct eacct_meter *m, struct eacct_meter *all, int n)
 	if (!m->usable)
 		return "unusable";
 	return eacct_meter_pick(all, n, m->domain) == m ? "in use" : "alternative";
+}
+
+/* Every GPU in the DRM class and how it is metered. */
+static void list_gpus(const struct eacct_config *cfg, bool json)
+{
+	static struct eacct_gpu g[EACCT_MAX_GPUS];
+	int n = eacct_gpus_detect(cfg->drm_root, g, EACCT_MAX_GPUS), i;
+	const char *kind, *st;
+
+	for (i = 0; i < n; i++) {
+		kind = g[i].has_meter ? eacct_meter_kind_name(g[i].meter.kind) : "-";
+		st = !g[i].has_meter ? "none" : !g[i].meter.usable ? "unusable" :
+		     g[i].meter.integrated ? "INTEGRATED" : "in use";
+		if (json) {
+			printf("%s{\"domain\": \"%s\", \"driver\": ", i ? ", " : "", g[i].name);
+			json_str(g[i].driver);
+			printf(", \"device\": ");
+			json_str(g[i].device);
+			printf(", \"meter\": \"%s\", \"status\": \"%s\"", kind, st);
+			if (g[i].has_meter) {
+				printf(", \"source\": ");
+				json_str(g[i].meter.source);
+			}
+			printf("}");
+		} else {
+			printf("%-11s %-11s %-12s %s (%s)%s%s\n", g[i].name, kind, st,
+			       g[i].has_meter ? g[i].meter.source : "no energy meter: use counted, not charged",
+			       g[i].driver, g[i].has_meter && !g[i].meter.usable ? ": " : "",
+			       g[i].has_meter && !g[i].meter.usable ? g[i].meter.error : "");
+		}
+	}
 }
 
 static int cmd_meters(const struct eacct_config *cfg, bool json)
@@ -111,10 +143,14 @@ static int cmd_meters(const struct eacct_config *cfg, bool json)
 		}
 	}
 	if (json)
+		printf("], \"gpus\": [");
+	list_gpus(cfg, json);
+	if (json)
 		printf("], \"activity\": \"on-CPU time (se.sum_exec_runtime, BPF); no PMU weighting\", \"packages\": %d}\n",
 		       nr_pkgs);
 	else
-		printf("\nactivity: on-CPU time per cgroup and package from BPF (se.sum_exec_runtime); no PMU weighting\n");
+		printf("\nactivity: on-CPU time per cgroup and package from BPF (se.sum_exec_runtime); no PMU weighting\n"
+		       "GPU activity: fence busy time (DRM dma_fence bound at the submitting ioctl), else ioctl count\n");
 	return 0;
 }
 

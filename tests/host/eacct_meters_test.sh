@@ -20,12 +20,21 @@ echo 1000 > "$tmp/pc/intel-rapl:0/energy_uj"
 echo dram > "$tmp/pc/intel-rapl:0:0/name"
 echo 5 > "$tmp/pc/intel-rapl:0:0/energy_uj"	# no range: unusable
 echo 0 > "$tmp/cpu/cpu0/topology/physical_package_id"
+# GPUs: an xe-style energy counter on card0, no meter on card1 (vgem).
+mkdir -p "$tmp/dev/pci/hwmon/hwmon2" "$tmp/dev/drivers/xe" "$tmp/dev/vgem" \
+	"$tmp/drm/card0" "$tmp/drm/renderD128" "$tmp/drm/card1"
+echo 5000 > "$tmp/dev/pci/hwmon/hwmon2/energy1_input"
+ln -s "$tmp/dev/drivers/xe" "$tmp/dev/pci/driver"
+echo 226:0 > "$tmp/drm/card0/dev"; ln -s "$tmp/dev/pci" "$tmp/drm/card0/device"
+echo 226:128 > "$tmp/drm/renderD128/dev"; ln -s "$tmp/dev/pci" "$tmp/drm/renderD128/device"
+echo 226:1 > "$tmp/drm/card1/dev"; ln -s "$tmp/dev/vgem" "$tmp/drm/card1/device"
 cat > "$tmp/conf" <<EOC
 powercap_root = $tmp/pc
 perf_pmu_root = /nonexistent
 msr_root = /nonexistent
 hwmon_root = /nonexistent
 cpu_root = $tmp/cpu
+drm_root = $tmp/drm
 EOC
 out=$("$bin" -c "$tmp/conf" meters)
 echo "$out" | sed 's/^/# /'
@@ -34,6 +43,10 @@ check "dram without max_energy_range_uj reported unusable with the reason" \
 	grep -q "^dram-0 *powercap *unusable .*no max_energy_range_uj" <<<"$out"
 json=$("$bin" -c "$tmp/conf" --json meters)
 check "JSON output" grep -q '"domain": "package-0", "meter": "powercap", "status": "in use"' <<<"$json"
+check "gpu-0 (xe) metered by its hwmon energy counter" \
+	grep -q "^gpu-0 *hwmon *in use .*energy1_input (xe)" <<<"$out"
+check "gpu-1 (no hwmon) listed as not metered" grep -q "^gpu-1 *- *none .*no energy meter" <<<"$out"
+check "JSON lists the GPUs" grep -q '"gpus": \[{"domain": "gpu-0", "driver": "xe"' <<<"$json"
 
 out=$("$bin" -c /dev/null meters)	# this machine: no RAPL, no hwmon
 echo "$out" | sed 's/^/# /'

@@ -23,6 +23,7 @@ void eacct_config_defaults(struct eacct_config *c)
 		 "/sys/bus/event_source/devices/power");
 	snprintf(c->msr_root, sizeof(c->msr_root), "/dev/cpu");
 	snprintf(c->hwmon_root, sizeof(c->hwmon_root), "/sys/class/hwmon");
+	snprintf(c->drm_root, sizeof(c->drm_root), "/sys/class/drm");
 	snprintf(c->cpu_root, sizeof(c->cpu_root), "/sys/devices/system/cpu");
 }
 
@@ -67,7 +68,7 @@ static const struct {
 } path_keys[] = {
 	PATH_KEY(device), PATH_KEY(state_file), PATH_KEY(bpf_pin_dir),
 	PATH_KEY(powercap_root), PATH_KEY(perf_pmu_root), PATH_KEY(msr_root),
-	PATH_KEY(hwmon_root), PATH_KEY(cpu_root),
+	PATH_KEY(hwmon_root), PATH_KEY(cpu_root), PATH_KEY(drm_root),
 };
 
 static int set_key(struct eacct_config *c, const char *key, const char *v)

@@ -27,6 +27,7 @@ struct eacct_config {
 	char msr_root[256];
 	char hwmon_root[256];
 	char cpu_root[256];
+	char drm_root[256];		/* drm_root = /sys/class/drm */
 };
 
 void eacct_config_defaults(struct eacct_config *c);

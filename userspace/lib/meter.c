@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/perf_event.h>
 #include <sys/syscall.h>
@@ -53,11 +54,12 @@ static const char *const kind_names[] = {
 	[EACCT_METER_MSR] = "msr",
 	[EACCT_METER_HWMON] = "hwmon",
 	[EACCT_METER_MODEL] = "model",
+	[EACCT_METER_HWMON_POWER] = "hwmon-power",
 };
 
 const char *eacct_meter_kind_name(enum eacct_meter_kind kind)
 {
-	return kind <= EACCT_METER_MODEL ? kind_names[kind] : "?";
+	return kind <= EACCT_METER_HWMON_POWER ? kind_names[kind] : "?";
 }
 
 static int read_line(const char *path, char *buf, size_t len)
@@ -133,18 +135,54 @@ static int read_raw(struct eacct_meter *m, uint64_t *raw)
 			return n < 0 ? -errno : -EIO;
 		*raw = v & 0xffffffffULL;	/* 32-bit energy status */
 		return 0;
+	case EACCT_METER_HWMON_POWER:
+		return read_u64_file(m->source, raw);	/* uW, not a counter */
 	case EACCT_METER_MODEL:
 		return -EOPNOTSUPP;
 	}
 	return -EINVAL;
 }
 
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Integrated power: the average over the time since the last read is
+ * taken as the mean of the two readings (power1_average is itself an
+ * average over the driver's own window). last_raw holds the time.
+ */
+static int read_integrated(struct eacct_meter *m)
+{
+	uint64_t power, now = monotonic_ns(), whole;
+	double uj;
+	int err = read_raw(m, &power);
+
+	if (err)
+		return err;
+	uj = (double)(m->last_power_uw + power) / 2.0 *
+	     (double)(now - m->last_raw) / 1e9 + m->frac_uj;
+	whole = (uint64_t)uj;
+	m->frac_uj = uj - (double)whole;
+	m->total_uj += whole;
+	m->last_raw = now;
+	m->last_power_uw = power;
+	return 0;
+}
+
 int eacct_meter_read(struct eacct_meter *m)
 {
 	uint64_t raw, whole;
 	double uj;
-	int err = read_raw(m, &raw);
+	int err;
 
+	if (m->kind == EACCT_METER_HWMON_POWER)
+		return read_integrated(m);
+	err = read_raw(m, &raw);
 	if (err)
 		return err;
 	uj = (double)eacct_counter_delta(m->last_raw, raw, m->wrap) *
@@ -435,6 +473,36 @@ static int detect_hwmon(const struct eacct_meter_roots *r,
 	if (nents > 0)
 		free(ents);
 	return n;
+}
+
+int eacct_meter_gpu_hwmon(const char *hwmon_dir, const char *domain,
+			  struct eacct_meter *out)
+{
+	char path[600];
+	struct eacct_meter t;
+	int err;
+
+	init_tmpl(&t, EACCT_METER_HWMON);
+	snprintf(path, sizeof(path), "%s/energy1_input", hwmon_dir);
+	if (access(path, F_OK)) {
+		init_tmpl(&t, EACCT_METER_HWMON_POWER);
+		t.integrated = true;
+		snprintf(path, sizeof(path), "%s/power1_average", hwmon_dir);
+		if (access(path, F_OK))
+			return -ENOENT;
+	}
+	snprintf(t.source, sizeof(t.source), "%s", path);
+	*out = t;
+	snprintf(out->domain, sizeof(out->domain), "%s", domain);
+	err = read_raw(out, &out->last_raw);
+	if (!err && out->kind == EACCT_METER_HWMON_POWER) {
+		out->last_power_uw = out->last_raw;
+		out->last_raw = monotonic_ns();
+	}
+	out->usable = !err;
+	if (err)
+		snprintf(out->error, sizeof(out->error), "%s", strerror(-err));
+	return 0;
 }
 
 int eacct_meters_detect(const struct eacct_meter_roots *roots,

@@ -20,6 +20,7 @@ enum eacct_meter_kind {
 	EACCT_METER_MSR,	/* /dev/cpu/N/msr, Intel or AMD RAPL */
 	EACCT_METER_HWMON,	/* /sys/class/hwmon/hwmonN/energyM_input */
 	EACCT_METER_MODEL,	/* no meter: idle + utilisation x (TDP - idle) */
+	EACCT_METER_HWMON_POWER, /* hwmon powerN_average x time: INTEGRATED */
 };
 
 struct eacct_meter_roots {
@@ -41,6 +42,7 @@ struct eacct_meter {
 	enum eacct_meter_kind kind;
 	char source[600];	/* the file, device or event read */
 	bool estimated;		/* a model, not a measurement */
+	bool integrated;	/* power x time, not an energy counter */
 	bool usable;		/* read once at detection and worked */
 	char error[128];	/* why not usable */
 
@@ -53,6 +55,7 @@ struct eacct_meter {
 	int fd;			/* perf or msr file, -1 otherwise */
 	uint32_t msr;		/* MSR address for EACCT_METER_MSR */
 	int cpu;		/* CPU the perf event or MSR is read on */
+	uint64_t last_power_uw;	/* EACCT_METER_HWMON_POWER: last reading */
 };
 
 /*
@@ -62,6 +65,15 @@ struct eacct_meter {
  */
 int eacct_meters_detect(const struct eacct_meter_roots *roots,
 			struct eacct_meter *out, int max);
+
+/*
+ * A GPU's hwmon directory (…/device/hwmon/hwmonN): energy1_input (uJ,
+ * i915 and xe) if there is one, else power1_average (uW, amdgpu) integrated
+ * over time between reads. 0, or -ENOENT when it has neither; an
+ * unreadable file gives a meter with ->usable false and ->error set.
+ */
+int eacct_meter_gpu_hwmon(const char *hwmon_dir, const char *domain,
+			  struct eacct_meter *out);
 
 /* The meter eacctd uses for @domain: the first usable one, or NULL. */
 struct eacct_meter *eacct_meter_pick(struct eacct_meter *m, int n,

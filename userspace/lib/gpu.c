@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gpu.h"
+
+static int read_dev(const char *path, uint32_t *rdev)
+{
+	unsigned int major, minor;
+	FILE *f = fopen(path, "r");
+	int ok;
+
+	if (!f)
+		return -errno;
+	ok = fscanf(f, "%u:%u", &major, &minor) == 2;
+	fclose(f);
+	if (!ok || major > 0xfff || minor > 0xfffff)
+		return -EINVAL;
+	*rdev = EACCT_KDEV(major, minor);
+	return 0;
+}
+
+/* "card3" or "renderD131"; connectors such as "card0-DP-1" are not nodes. */
+static bool drm_node(const char *name)
+{
+	const char *digits;
+
+	if (!strncmp(name, "card", 4))
+		digits = name + 4;
+	else if (!strncmp(name, "renderD", 7))
+		digits = name + 7;
+	else
+		return false;
+	return *digits && strspn(digits, "0123456789") == strlen(digits);
+}
+
+static void find_meter(struct eacct_gpu *g)
+{
+	char dir[600], hw[1200];
+	struct dirent **ents;
+	int n, i;
+
+	snprintf(dir, sizeof(dir), "%s/hwmon", g->device);
+	n = scandir(dir, &ents, NULL, versionsort);
+	for (i = 0; i < n; i++) {
+		if (!g->has_meter && !strncmp(ents[i]->d_name, "hwmon", 5)) {
+			snprintf(hw, sizeof(hw), "%s/%s", dir, ents[i]->d_name);
+			g->has_meter = !eacct_meter_gpu_hwmon(hw, g->name, &g->meter);
+		}
+		free(ents[i]);
+	}
+	if (n > 0)
+		free(ents);
+}
+
+static void find_driver(struct eacct_gpu *g)
+{
+	char path[600], target[PATH_MAX];
+	ssize_t len;
+	char *base;
+
+	snprintf(path, sizeof(path), "%s/driver", g->device);
+	len = readlink(path, target, sizeof(target) - 1);
+	if (len <= 0) {
+		snprintf(g->driver, sizeof(g->driver), "unknown");
+		return;
+	}
+	target[len] = '\0';
+	base = strrchr(target, '/');
+	snprintf(g->driver, sizeof(g->driver), "%.31s", base ? base + 1 : target);
+}
+
+int eacct_gpus_detect(const char *drm_root, struct eacct_gpu *out, int max)
+{
+	char path[600], device[PATH_MAX];
+	struct dirent **ents;
+	int nents, i, k, n = 0;
+	uint32_t rdev = 0;
+
+	/* versionsort: card2 before card10, and card* before renderD*. */
+	nents = scandir(drm_root, &ents, NULL, versionsort);
+	for (i = 0; i < nents; i++) {
+		const char *name = ents[i]->d_name;
+		struct eacct_gpu *g = NULL;
+
+		snprintf(path, sizeof(path), "%s/%s/dev", drm_root, name);
+		if (!drm_node(name) || read_dev(path, &rdev))
+			goto next;
+		snprintf(path, sizeof(path), "%s/%s/device", drm_root, name);
+		if (!realpath(path, device) || strlen(device) >= sizeof(g->device))
+			goto next;
+		for (k = 0; k < n && !g; k++)
+			if (!strcmp(out[k].device, device))
+				g = &out[k];
+		if (!g) {
+			if (n >= max)
+				goto next;
+			g = &out[n];
+			memset(g, 0, sizeof(*g));
+			snprintf(g->name, sizeof(g->name), "gpu-%d", n);
+			memcpy(g->device, device, strlen(device) + 1);
+			find_driver(g);
+			find_meter(g);
+			n++;
+		}
+		if (g->nr_nodes < EACCT_GPU_MAX_NODES)
+			g->nodes[g->nr_nodes++] = rdev;
+next:
+		free(ents[i]);
+	}
+	if (nents > 0)
+		free(ents);
+	return n;
+}
+
+int eacct_gpu_by_node(const struct eacct_gpu *gpus, int n, uint32_t rdev)
+{
+	int i, k;
+
+	for (i = 0; i < n; i++)
+		for (k = 0; k < gpus[i].nr_nodes; k++)
+			if (gpus[i].nodes[k] == rdev)
+				return i;
+	return -1;
+}
