@@ -72,12 +72,20 @@ $(B)/bin/sched-bench: tests/host/sched_bench.c userspace/bpf_cpu.c userspace/bpf
 		$(B)/bpf/cpu_account.skel.h $(B)/bpf/bench_empty.skel.h $(LIB_SRCS) $(LIB_HDRS) | $(B)/bin
 	$(CC) $(USER_CFLAGS) -o $@ $< userspace/bpf_cpu.c $(LIB_SRCS) -lbpf -lelf -lz
 
-$(B)/bin/eacctd: userspace/eacctd.c userspace/bpf_cpu.c userspace/bpf_cpu.h \
-		$(B)/bpf/cpu_account.skel.h $(LIB_SRCS) $(LIB_HDRS) | $(B)/bin
-	$(CC) $(USER_CFLAGS) -o $@ $< userspace/bpf_cpu.c $(LIB_SRCS) -lbpf -lelf -lz
+# eacctd: its own sources beside the library's.
+EACCTD_SRCS := userspace/bpf_cpu.c userspace/bpf_gpu.c userspace/gpu_activity.c
+EACCTD_DEPS := userspace/eacctd.c $(EACCTD_SRCS) userspace/bpf_cpu.h userspace/bpf_gpu.h \
+	userspace/gpu_activity.h $(B)/bpf/cpu_account.skel.h $(B)/bpf/gpu_account.skel.h \
+	$(LIB_SRCS) $(LIB_HDRS)
+$(B)/bin/eacctd: $(EACCTD_DEPS) | $(B)/bin
+	$(CC) $(USER_CFLAGS) -o $@ $< $(EACCTD_SRCS) $(LIB_SRCS) -lbpf -lelf -lz
 
 $(B)/bin/eacct: userspace/eacct.c $(LIB_SRCS) $(LIB_HDRS) | $(B)/bin
 	$(CC) $(USER_CFLAGS) -o $@ $< $(LIB_SRCS)
+
+$(B)/bin/ioctl-bench: tests/host/ioctl_bench.c tests/host/bpf_stats.h \
+		$(B)/bpf/gpu_account.skel.h $(B)/bpf/bench_empty.skel.h | $(B)/bin
+	$(CC) $(USER_CFLAGS) -Itests/host -o $@ $< -lbpf -lelf -lz
 
 $(B)/bin/eacctd-bench: tests/host/eacctd_bench.c $(LIB_SRCS) $(LIB_HDRS) | $(B)/bin
 	$(CC) $(USER_CFLAGS) -o $@ $< $(LIB_SRCS)
@@ -87,7 +95,11 @@ userspace: $(TOOLS)
 # Static binaries for the busybox initramfs of the VM tests.
 VMBIN ?= $(B)/vm/bin
 vm-binaries: $(VMBIN)/abitest $(VMBIN)/bench $(VMBIN)/eacct-write \
-	$(VMBIN)/cgroup-events-test $(VMBIN)/cpu-account-test $(VMBIN)/eacctd
+	$(VMBIN)/cgroup-events-test $(VMBIN)/cpu-account-test $(VMBIN)/eacctd \
+	$(VMBIN)/vgem-client
+$(VMBIN)/vgem-client: tests/vm/vgem_client.c
+	@mkdir -p $(VMBIN)
+	$(CC) $(USER_CFLAGS) -static -o $@ $<
 $(VMBIN)/abitest: tests/vm/abitest.c $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(VMBIN)
 	$(CC) $(USER_CFLAGS) -static -o $@ $< $(LIB_SRCS)
@@ -101,10 +113,9 @@ $(VMBIN)/cpu-account-test: tests/host/cpu_account_test.c userspace/bpf_cpu.c use
 		$(B)/bpf/cpu_account.skel.h $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(VMBIN)
 	$(CC) $(USER_CFLAGS) -static -o $@ $< userspace/bpf_cpu.c $(LIB_SRCS) -lbpf -lelf -lz
-$(VMBIN)/eacctd: userspace/eacctd.c userspace/bpf_cpu.c userspace/bpf_cpu.h \
-		$(B)/bpf/cpu_account.skel.h $(LIB_SRCS) $(LIB_HDRS)
+$(VMBIN)/eacctd: $(EACCTD_DEPS)
 	@mkdir -p $(VMBIN)
-	$(CC) $(USER_CFLAGS) -static -o $@ $< userspace/bpf_cpu.c $(LIB_SRCS) -lbpf -lelf -lz
+	$(CC) $(USER_CFLAGS) -static -o $@ $< $(EACCTD_SRCS) $(LIB_SRCS) -lbpf -lelf -lz
 $(VMBIN)/cgroup-events-test: tests/host/cgroup_events_test.c $(B)/bpf/cgroup_events.skel.h \
 		$(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(VMBIN)

@@ -21,4 +21,10 @@ int BPF_PROG(empty_migrate, struct task_struct *p, int dest_cpu)
 	return 0;
 }
 
+SEC("tp_btf/sys_enter")
+int BPF_PROG(empty_sys_enter, struct pt_regs *regs, long id)
+{
+	return 0;
+}
+
 char LICENSE[] SEC("license") = "GPL";

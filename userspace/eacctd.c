@@ -28,6 +28,7 @@
 
 #include "bpf_cpu.h"
 #include "cpu_account.skel.h"
+#include "gpu_activity.h"
 #include "lib/attrib.h"
 #include "lib/batch.h"
 #include "lib/config.h"
@@ -62,6 +63,7 @@ struct domain {
 	char name[32];
 	uint32_t id;			/* EACCT_DOMAIN() */
 	int pkg;
+	int gpu;			/* index in d.gpus, -1 for CPU domains */
 	struct eacct_meter *meter;	/* NULL: the model estimate */
 	uint64_t last_total;
 };
@@ -72,11 +74,16 @@ static struct {
 	bool cfg_explicit;
 	struct eacct_meter meters[MAX_METERS];
 	int nr_meters;
-	struct domain domains[2 * EACCT_MAX_PKG];
+	struct domain domains[2 * EACCT_MAX_PKG + EACCT_MAX_GPUS];
 	int nr_domains;
 	int nr_pkgs;
 	int pkg_cpus[EACCT_MAX_PKG];
 	struct eacct_bpf_cpu bpf;
+	struct eacct_gpu gpus[EACCT_MAX_GPUS];
+	int nr_gpus;
+	struct gpu_activity gpu;	/* its BPF loaded: gpu_loaded */
+	bool gpu_loaded;
+	enum eacct_gpu_method gpu_method[EACCT_MAX_GPUS];	/* last logged */
 	struct cg *cgs;			/* sorted by id */
 	size_t nr_cgs, cap_cgs;
 	struct proc *procs;		/* sorted by key */
@@ -465,10 +472,62 @@ static int add_process_records(struct eacct_batch *b, const struct cg *c,
 	return err;
 }
 
+/* The energy a metered domain used since the last batch. */
+static uint64_t metered_energy(struct domain *dom)
+{
+	uint64_t total, energy;
+
+	if (eacct_meter_read(dom->meter))
+		logmsg("%s: read failed, %s counted next time", dom->name, dom->name);
+	total = dom->meter->total_uj;
+	energy = total - dom->last_total;
+	dom->last_total = total;
+	return energy;
+}
+
+/*
+ * A GPU's energy, split over the cgroups that used it by fence busy time
+ * (capacity: the GPU busy all interval) or, with no fence seen, by their
+ * ioctls; the method is logged whenever it changes.
+ */
+static int charge_gpu(struct eacct_batch *b, struct domain *dom,
+		      uint64_t interval_ns)
+{
+	enum eacct_gpu_method method = EACCT_GPU_BY_NOTHING;
+	size_t max = d.gpu.nr + 1, n = 0, i;
+	uint64_t *ids, *act, *charge, energy, idle;
+	int err = 0;
+
+	energy = metered_energy(dom);
+	ids = calloc(3 * max, sizeof(*ids));
+	if (!ids)
+		return -ENOMEM;
+	act = ids + max;
+	charge = act + max;
+	if (d.gpu_loaded)
+		n = gpu_activity_split_basis(&d.gpu, dom->gpu, ids, act, max, &method);
+	if (method != EACCT_GPU_BY_NOTHING && method != d.gpu_method[dom->gpu]) {
+		logmsg("%s: energy split by %s", dom->name, eacct_gpu_method_name(method));
+		d.gpu_method[dom->gpu] = method;
+	}
+	idle = eacct_split(energy, act, n,
+			   method == EACCT_GPU_BY_BUSY_TIME ? interval_ns : 0,
+			   method == EACCT_GPU_BY_BUSY_TIME ? d.cfg.idle_policy :
+			   EACCT_IDLE_PROPORTIONAL, charge);
+	for (i = 0; i < n && !err; i++)
+		if (charge[i])
+			err = eacct_batch_add_cgroup(b, ids[i], dom->id, charge[i],
+						     carbon_ug(charge[i]));
+	if (idle && !err)
+		err = eacct_batch_add_idle(b, dom->id, idle, carbon_ug(idle));
+	free(ids);
+	return err;
+}
+
 /* Build this interval's batch; energy that goes to no cgroup is idle. */
 static int build_batch(struct eacct_batch *b, uint64_t interval_ns)
 {
-	uint64_t *act, *charge, energy, idle, busy, total;
+	uint64_t *act, *charge, energy, idle, busy;
 	struct domain *dom;
 	size_t i;
 	int k, err = 0;
@@ -481,18 +540,17 @@ static int build_batch(struct eacct_batch *b, uint64_t interval_ns)
 	}
 	for (k = 0; k < d.nr_domains && !err; k++) {
 		dom = &d.domains[k];
+		if (dom->gpu >= 0) {
+			err = charge_gpu(b, dom, interval_ns);
+			continue;
+		}
 		busy = 0;
 		for (i = 0; i < d.nr_cgs; i++) {
 			act[i] = d.cgs[i].delta[dom->pkg];
 			busy += act[i];
 		}
 		if (dom->meter) {
-			if (eacct_meter_read(dom->meter))
-				logmsg("%s: read failed, %s counted next time",
-				       dom->name, dom->name);
-			total = dom->meter->total_uj;
-			energy = total - dom->last_total;
-			dom->last_total = total;
+			energy = metered_energy(dom);
 		} else {
 			double cap = (double)d.pkg_cpus[dom->pkg] * interval_ns;
 
@@ -534,7 +592,8 @@ static void demote_unregistered(struct eacct_batch *b)
 		if (r->flags & EACCT_RECORD_IDLE)
 			continue;
 		c = find_cg(r->cgroup_id);
-		if (c && c->registered)
+		if ((c && c->registered) ||
+		    gpu_activity_registered(&d.gpu, r->cgroup_id))
 			continue;
 		r->flags = EACCT_RECORD_IDLE;
 		r->cgroup_id = 0;
@@ -650,6 +709,7 @@ static void mark_registered(const struct eacct_batch *b)
 		c = find_cg(b->cgroups[i].cgroup_id);
 		if (c)
 			c->registered = true;
+		gpu_activity_mark_registered(&d.gpu, b->cgroups[i].cgroup_id);
 	}
 }
 
@@ -672,10 +732,17 @@ static int interval(void)
 		logmsg("reading BPF activity: %s", strerror(-err));
 		return err;
 	}
+	if (d.gpu_loaded) {
+		err = gpu_activity_read(&d.gpu, d.gpus, d.nr_gpus,
+					d.cfg.prune_after, false);
+		if (err)	/* the GPUs' energy stays idle this once */
+			logmsg("reading GPU activity: %s", strerror(-err));
+	}
 	eacct_batch_init(&b, d.seq);
 	err = build_batch(&b, elapsed_ns(&d.last, &now));
 	d.last = now;
 	forget_pruned();
+	gpu_activity_forget_gone(&d.gpu);
 	if (!err && b.nr_cgroups) {
 		err = send(&b);
 		if (!err) {
@@ -704,6 +771,7 @@ static void setup_domains(void)
 			memset(dom, 0, sizeof(*dom));
 			snprintf(dom->name, sizeof(dom->name), "%s", name);
 			dom->pkg = p;
+			dom->gpu = -1;
 			dom->id = EACCT_DOMAIN(kind ? EACCT_CLASS_DRAM : EACCT_CLASS_CPU, p);
 			dom->meter = eacct_meter_pick(d.meters, d.nr_meters, name);
 			if (!dom->meter && kind)
@@ -721,6 +789,62 @@ static void setup_domains(void)
 			d.nr_domains++;
 		}
 	}
+}
+
+/*
+ * One domain per GPU with an energy meter. GPU use is counted by BPF on
+ * every GPU; one without a meter is reported and not charged.
+ */
+static void setup_gpu_domains(void)
+{
+	struct eacct_gpu *g;
+	struct domain *dom;
+	int i;
+
+	d.nr_gpus = eacct_gpus_detect(d.cfg.drm_root, d.gpus, EACCT_MAX_GPUS);
+	for (i = 0; i < d.nr_gpus; i++) {
+		g = &d.gpus[i];
+		if (!g->has_meter || !g->meter.usable) {
+			logmsg("%s (%s, %s): no usable energy meter%s%s; its use is counted, not charged",
+			       g->name, g->driver, g->device, g->has_meter ? ": " : "",
+			       g->has_meter ? g->meter.error : "");
+			continue;
+		}
+		dom = &d.domains[d.nr_domains++];
+		memset(dom, 0, sizeof(*dom));
+		snprintf(dom->name, sizeof(dom->name), "%s", g->name);
+		dom->gpu = i;
+		dom->pkg = -1;
+		dom->id = EACCT_DOMAIN(EACCT_CLASS_GPU, i);
+		dom->meter = &g->meter;
+		dom->last_total = g->meter.total_uj;
+		logmsg("%s (%s, %s): %s %s%s", g->name, g->driver, g->device,
+		       eacct_meter_kind_name(g->meter.kind), g->meter.source,
+		       g->meter.integrated ? " (INTEGRATED power x time)" : "");
+	}
+}
+
+/* GPU use from BPF; without it, CPU accounting goes on alone. */
+static void start_gpu(void)
+{
+	int err;
+
+	setup_gpu_domains();
+	err = eacct_bpf_gpu_open(&d.gpu.bpf, d.cfg.bpf_pin_dir, "/proc/devices");
+	if (err) {
+		logmsg("cannot load the GPU BPF programs: %s; GPU energy, if metered, counted as idle",
+		       strerror(-err));
+		return;
+	}
+	err = gpu_activity_read(&d.gpu, d.gpus, d.nr_gpus, d.cfg.prune_after, true);
+	if (err) {
+		logmsg("reading GPU activity: %s", strerror(-err));
+		eacct_bpf_gpu_close(&d.gpu.bpf);
+		return;
+	}
+	d.gpu_loaded = true;
+	logmsg("GPU use from BPF (ioctls on DRM and NVIDIA devices, dma_fence busy time)%s",
+	       d.gpu.bpf.reused ? ": pinned programs still running" : "");
 }
 
 /* Pick up where a previous eacctd left off, if its state fits. */
@@ -836,6 +960,7 @@ static int start(void)
 		err = read_processes(true);
 	if (err)
 		return err;
+	start_gpu();
 	recover();
 	clock_gettime(CLOCK_MONOTONIC, &d.last);
 	logmsg("running: interval %u ms, idle policy %s, intensity %.1f g/kWh, PUE %.2f",
@@ -909,6 +1034,7 @@ int main(int argc, char **argv)
 		return 1;
 	if (reset) {
 		eacct_bpf_cpu_unpin(d.cfg.bpf_pin_dir);
+		eacct_bpf_gpu_unpin(d.cfg.bpf_pin_dir);
 		logmsg("BPF programs and maps unpinned from %s", d.cfg.bpf_pin_dir);
 		return 0;
 	}
@@ -944,6 +1070,8 @@ int main(int argc, char **argv)
 		interval();
 	}
 	eacct_bpf_cpu_close(&d.bpf);
+	if (d.gpu_loaded)
+		eacct_bpf_gpu_close(&d.gpu.bpf);
 	close(d.dev);
 	return 0;
 }

@@ -32,6 +32,7 @@
 
 #include "bench_empty.skel.h"
 #include "bpf_cpu.h"
+#include "bpf_stats.h"
 #include "cpu_account.skel.h"
 #include "topology_fixture.h"
 
@@ -61,29 +62,6 @@ static void ping_pong(int rd, int wr, int first)
 		if (read(rd, &c, 1) != 1 || write(wr, &c, 1) != 1)
 			_exit(0);
 	}
-}
-
-static int prog_stats(int fd, double *mean_ns, unsigned long long *runs)
-{
-	struct bpf_prog_info info;
-	__u32 len = sizeof(info);
-
-	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		return -errno;
-	*runs = info.run_cnt;
-	*mean_ns = info.run_cnt ? (double)info.run_time_ns / info.run_cnt : 0;
-	return 0;
-}
-
-static int set_stats(const char *v)
-{
-	FILE *f = fopen("/proc/sys/kernel/bpf_stats_enabled", "w");
-
-	if (!f)
-		return -errno;
-	fputs(v, f);
-	return fclose(f) ? -errno : 0;
 }
 
 /* Attach both programs (@migrate may be NULL) for one phase. */

@@ -101,6 +101,7 @@ dmesg | grep -v -E "eacct: (loading out-of-tree|module verification)" | grep -E 
 rmdir /sys/fs/cgroup/cyc/a /sys/fs/cgroup/cyc/b /sys/fs/cgroup/cyc
 
 sh /guest-eacctd.sh
+sh /guest-gpu.sh
 
 modes() { stat -c %a /sys/kernel/eacct/cgroups/energy_uj /sys/kernel/eacct/cgroups/budget_ug /proc/eacct/processes | tr '\n' ' '; }
 insmod /eacct.ko

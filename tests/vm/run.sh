@@ -47,10 +47,22 @@ for kver in "${kvers[@]}"; do
 	cp /bin/busybox "$out/root/bin/busybox"
 	cp "$top/tests/vm/init" "$top/tests/vm/guest-test.sh" \
 	   "$top/tests/vm/guest-demo.sh" "$top/tests/vm/guest-eacctd.sh" \
+	   "$top/tests/vm/guest-gpu.sh" \
 	   "$top/tests/vm/fixture-powercap.sh" "$out/root/"
 	cp "$out/src/kmod/eacct.ko" "$build/bin/abitest" "$build/bin/bench" \
 	   "$build/bin/eacct-write" "$build/bin/cgroup-events-test" \
-	   "$build/bin/cpu-account-test" "$build/bin/eacctd" "$out/root/"
+	   "$build/bin/cpu-account-test" "$build/bin/eacctd" "$build/bin/vgem-client" \
+	   "$out/root/"
+	# vgem and what it needs, uncompressed for busybox insmod.
+	mkdir -p "$out/root/modules"
+	for m in drm drm_kms_helper drm_shmem_helper vgem; do
+		f=$(find "/lib/modules/$kver/kernel/drivers/gpu/drm" -name "$m.ko*" | head -1)
+		case $f in
+		*.xz) xz -dc "$f" >"$out/root/modules/$m.ko" ;;
+		*.zst) zstd -qdc "$f" >"$out/root/modules/$m.ko" ;;
+		?*) cp "$f" "$out/root/modules/$m.ko" ;;
+		esac
+	done
 	mkdir -p "$out/root/proc" "$out/root/sys" "$out/root/dev" "$out/root/tmp"
 	(cd "$out/root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/initrd.gz"
 

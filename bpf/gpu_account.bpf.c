@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * GPU use per cgroup and device node, without kprobes or driver BTF.
+ *
+ * The ioctl syscall names the device: its fd resolves to the inode's
+ * dev_t, and DRM (major 226) and NVIDIA (195, plus nvidia-uvm's dynamic
+ * major, given by eacctd) device files count as GPU ioctls, per cgroup
+ * and device. A dma_fence created during such an ioctl (a job's fence:
+ * drivers create it in the submitting ioctl) is bound to that cgroup and
+ * device; its busy time ends when it is signalled. Fences created
+ * elsewhere (a driver's own threads, hardware fences) are not followed.
+ *
+ * sys_enter fires for every system call, so the first tests are the
+ * syscall number and the ioctl's type byte: DRM ioctls are all type 'd',
+ * NVIDIA's 'F', nvidia-uvm's plain numbers. Only those pay for the fd
+ * lookup (measured: 195 ns against 60 for an empty program when every
+ * ioctl was looked up), which then confirms the device.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "gpu_account.h"
+
+#define NR_IOCTL 16	/* x86_64 */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EACCT_MAX_GPU_USERS);
+	__type(key, struct eacct_gpu_key);
+	__type(value, struct eacct_gpu_use);
+} gpu_use SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EACCT_MAX_FENCES);
+	__type(key, struct eacct_fence_key);
+	__type(value, struct eacct_fence);
+} fences SEC(".maps");
+
+/* Bounded by recency: a thread not in a GPU ioctl for long falls out. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, EACCT_MAX_GPU_TASKS);
+	__type(key, __u32);
+	__type(value, struct eacct_gpu_task);
+} gpu_tasks SEC(".maps");
+
+const volatile __u32 uvm_major;	/* nvidia-uvm's, 0 if absent */
+struct eacct_gpu_stats stats;
+
+static __always_inline bool maybe_gpu_cmd(__u32 cmd)
+{
+	__u32 type = (cmd >> 8) & 0xff;		/* _IOC_TYPE */
+
+	if (type == 'd' || type == 'F')
+		return true;
+	/* nvidia-uvm: UVM_IOCTL_BASE(i) is i; UVM_INITIALIZE 0x30000001. */
+	return uvm_major && (cmd < 0x1000 || (cmd & 0xfffffff0) == 0x30000000);
+}
+
+static __always_inline bool gpu_major(__u32 major)
+{
+	return major == EACCT_DRM_MAJOR || major == EACCT_NVIDIA_MAJOR ||
+	       (uvm_major && major == uvm_major);
+}
+
+/* The dev_t of the character device behind @fd, 0 for anything else. */
+static __always_inline __u32 fd_rdev(int fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = task->files->fdt;
+	struct file *file = NULL;
+	struct inode *inode;
+
+	if (fd < 0 || fd >= fdt->max_fds)
+		return 0;
+	bpf_probe_read_kernel(&file, sizeof(file), &fdt->fd[fd]);
+	if (!file)
+		return 0;
+	inode = BPF_CORE_READ(file, f_inode);
+	if ((BPF_CORE_READ(inode, i_mode) & 00170000) != 0020000)	/* S_IFCHR */
+		return 0;
+	return BPF_CORE_READ(inode, i_rdev);
+}
+
+static __always_inline struct eacct_gpu_use *use_entry(__u64 cgroup_id, __u32 rdev)
+{
+	static const struct eacct_gpu_use zero;
+	struct eacct_gpu_key key = { .cgroup_id = cgroup_id, .rdev = rdev };
+	struct eacct_gpu_use *u;
+
+	u = bpf_map_lookup_elem(&gpu_use, &key);
+	if (u)
+		return u;
+	bpf_map_update_elem(&gpu_use, &key, &zero, BPF_NOEXIST);
+	u = bpf_map_lookup_elem(&gpu_use, &key);
+	if (!u)
+		__sync_fetch_and_add(&stats.use_map_full, 1);
+	return u;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(gpu_ioctl, struct pt_regs *regs, long id)
+{
+	struct eacct_gpu_task t;
+	struct eacct_gpu_use *u;
+	__u32 tid;
+	int fd;
+
+	if (id != NR_IOCTL || !maybe_gpu_cmd(regs->si))
+		return 0;
+	fd = regs->di;
+	t.rdev = fd_rdev(fd);
+	if (!t.rdev || !gpu_major(EACCT_KDEV_MAJOR(t.rdev)))
+		return 0;
+	t.cgroup_id = bpf_get_current_cgroup_id();
+	t.fd = fd;
+	tid = (__u32)bpf_get_current_pid_tgid();
+	bpf_map_update_elem(&gpu_tasks, &tid, &t, BPF_ANY);
+	u = use_entry(t.cgroup_id, t.rdev);
+	if (u)
+		__sync_fetch_and_add(&u->ioctls, 1);
+	return 0;
+}
+
+/* Is the current thread inside the GPU ioctl it last made? */
+static __always_inline struct eacct_gpu_task *in_gpu_ioctl(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct eacct_gpu_task *t = bpf_map_lookup_elem(&gpu_tasks, &tid);
+	struct pt_regs *regs;
+
+	if (!t)
+		return NULL;
+	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	if (BPF_CORE_READ(regs, orig_ax) != NR_IOCTL ||
+	    (int)BPF_CORE_READ(regs, di) != t->fd)
+		return NULL;
+	return t;
+}
+
+SEC("tp_btf/dma_fence_init")
+int BPF_PROG(fence_init, struct dma_fence *fence)
+{
+	struct eacct_fence_key key = {
+		.context = fence->context, .seqno = fence->seqno,
+	};
+	struct eacct_gpu_task *t = in_gpu_ioctl();
+	struct eacct_fence f = {};
+
+	if (!t)
+		return 0;
+	f.cgroup_id = t->cgroup_id;
+	f.rdev = t->rdev;
+	f.start_ns = bpf_ktime_get_ns();
+	if (bpf_map_update_elem(&fences, &key, &f, BPF_ANY))
+		__sync_fetch_and_add(&stats.fence_map_full, 1);
+	return 0;
+}
+
+SEC("tp_btf/dma_fence_signaled")
+int BPF_PROG(fence_signaled, struct dma_fence *fence)
+{
+	struct eacct_fence_key key = {
+		.context = fence->context, .seqno = fence->seqno,
+	};
+	struct eacct_gpu_use *u;
+	struct eacct_fence *f;
+	__u64 busy;
+
+	f = bpf_map_lookup_elem(&fences, &key);
+	if (!f)
+		return 0;
+	busy = bpf_ktime_get_ns() - f->start_ns;
+	u = use_entry(f->cgroup_id, f->rdev);
+	if (u) {
+		__sync_fetch_and_add(&u->busy_ns, busy);
+		__sync_fetch_and_add(&u->fences, 1);
+	}
+	bpf_map_delete_elem(&fences, &key);
+	return 0;
+}
+
+/* Freed without a signal (an error path): forget it, nothing ran. */
+SEC("tp_btf/dma_fence_destroy")
+int BPF_PROG(fence_destroy, struct dma_fence *fence)
+{
+	struct eacct_fence_key key = {
+		.context = fence->context, .seqno = fence->seqno,
+	};
+
+	if (!bpf_map_delete_elem(&fences, &key))
+		__sync_fetch_and_add(&stats.fences_unsignalled, 1);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

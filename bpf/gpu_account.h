@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Shared by gpu_account.bpf.c and eacctd: GPU use per cgroup and device. */
+#ifndef EACCT_GPU_ACCOUNT_H
+#define EACCT_GPU_ACCOUNT_H
+
+#define EACCT_DRM_MAJOR		226
+#define EACCT_NVIDIA_MAJOR	195
+#define EACCT_MAX_GPU_USERS	16384	/* (cgroup, device) pairs */
+#define EACCT_MAX_FENCES	65536	/* fences in flight */
+#define EACCT_MAX_GPU_TASKS	16384	/* threads seen in a GPU ioctl */
+
+/* Kernel dev_t: 12 bits of major, 20 of minor. */
+#define EACCT_KDEV_MAJOR(dev)	((__u32)(dev) >> 20)
+#define EACCT_KDEV_MINOR(dev)	((__u32)(dev) & 0xfffff)
+
+/* gpu_use map: what one cgroup did on one device node. */
+struct eacct_gpu_key {
+	__u64 cgroup_id;
+	__u32 rdev;			/* the device file's kernel dev_t */
+	__u32 pad;
+};
+
+struct eacct_gpu_use {
+	__u64 busy_ns;			/* fence lifetimes: bound at submit, ended at signal */
+	__u64 fences;			/* fences signalled */
+	__u64 ioctls;			/* ioctls on the device */
+};
+
+/* A fence in flight, bound at creation to the cgroup that submitted it. */
+struct eacct_fence_key {
+	__u64 context;
+	__u64 seqno;
+};
+
+struct eacct_fence {
+	__u64 cgroup_id;
+	__u64 start_ns;
+	__u32 rdev;
+	__u32 pad;
+};
+
+/* The thread's current or last GPU ioctl, to bind the fences it creates. */
+struct eacct_gpu_task {
+	__u64 cgroup_id;
+	__u32 rdev;
+	__s32 fd;
+};
+
+struct eacct_gpu_stats {
+	__u64 use_map_full;		/* ioctls or busy time dropped: gpu_use full */
+	__u64 fence_map_full;		/* fences not followed: fences full */
+	__u64 fences_unsignalled;	/* destroyed without a signal: no busy time */
+};
+
+#endif /* EACCT_GPU_ACCOUNT_H */

@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bpf_gpu.h"
+#include "gpu_account.skel.h"
+
+static const char *const pinned_maps[] = {
+	"gpu_use", "gpu_fences", "gpu_tasks", "gpu_bss",
+};
+static const char *const pinned_links[] = {
+	"link_gpu_ioctl", "link_fence_init", "link_fence_signaled",
+	"link_fence_destroy",
+};
+#define NR_MAPS (sizeof(pinned_maps) / sizeof(pinned_maps[0]))
+#define NR_LINKS (sizeof(pinned_links) / sizeof(pinned_links[0]))
+
+unsigned int eacct_char_major(const char *proc_devices, const char *name)
+{
+	char line[128], dev[64];
+	unsigned int major, found = 0;
+	bool chr = false;
+	FILE *f = fopen(proc_devices, "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "Character devices:", 18))
+			chr = true;
+		else if (!strncmp(line, "Block devices:", 14))
+			chr = false;
+		else if (chr && sscanf(line, "%u %63s", &major, dev) == 2 &&
+			 !strcmp(dev, name))
+			found = major;
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+void eacct_bpf_gpu_unpin(const char *pin_dir)
+{
+	char path[512];
+	size_t i;
+
+	for (i = 0; i < NR_MAPS; i++) {
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, pinned_maps[i]);
+		unlink(path);
+	}
+	for (i = 0; i < NR_LINKS; i++) {
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, pinned_links[i]);
+		unlink(path);
+	}
+}
+
+static struct bpf_map *map_at(struct gpu_account_bpf *skel, size_t i)
+{
+	struct bpf_map *maps[NR_MAPS] = {
+		skel->maps.gpu_use, skel->maps.fences, skel->maps.gpu_tasks,
+		skel->maps.bss,
+	};
+	return maps[i];
+}
+
+static struct bpf_link **link_at(struct gpu_account_bpf *skel, size_t i)
+{
+	struct bpf_link **links[NR_LINKS] = {
+		&skel->links.gpu_ioctl, &skel->links.fence_init,
+		&skel->links.fence_signaled, &skel->links.fence_destroy,
+	};
+	return links[i];
+}
+
+/* Pinned links mean the programs run already: attach nothing more. */
+static bool pinned_links_exist(const char *pin_dir)
+{
+	char path[512];
+	size_t i;
+
+	for (i = 0; i < NR_LINKS; i++) {
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, pinned_links[i]);
+		if (access(path, F_OK))
+			return false;
+	}
+	return true;
+}
+
+static int load(struct eacct_bpf_gpu *g, const char *pin_dir,
+		const char *proc_devices)
+{
+	char path[512];
+	size_t i;
+	int err;
+
+	g->skel = gpu_account_bpf__open();
+	if (!g->skel)
+		return -errno;
+	g->skel->rodata->uvm_major = eacct_char_major(proc_devices, "nvidia-uvm");
+	for (i = 0; pin_dir && i < NR_MAPS; i++) {
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, pinned_maps[i]);
+		err = bpf_map__set_pin_path(map_at(g->skel, i), path);
+		if (err)
+			return err;
+	}
+	err = gpu_account_bpf__load(g->skel);
+	if (err)
+		return err;
+	if (pin_dir && pinned_links_exist(pin_dir)) {
+		g->reused = true;
+		return 0;
+	}
+	err = gpu_account_bpf__attach(g->skel);
+	for (i = 0; !err && pin_dir && i < NR_LINKS; i++) {
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, pinned_links[i]);
+		err = bpf_link__pin(*link_at(g->skel, i), path);
+	}
+	return err;
+}
+
+int eacct_bpf_gpu_open(struct eacct_bpf_gpu *g, const char *pin_dir,
+		       const char *proc_devices)
+{
+	int err;
+
+	memset(g, 0, sizeof(*g));
+	err = load(g, pin_dir, proc_devices);
+	if (err && pin_dir) {
+		/* Pins of another version: start over. */
+		eacct_bpf_gpu_close(g);
+		eacct_bpf_gpu_unpin(pin_dir);
+		err = load(g, pin_dir, proc_devices);
+	}
+	if (err)
+		eacct_bpf_gpu_close(g);
+	return err;
+}
+
+int eacct_bpf_gpu_read(struct eacct_bpf_gpu *g, struct eacct_gpu_key **keys,
+		       struct eacct_gpu_use **vals, size_t *n)
+{
+	int fd = bpf_map__fd(g->skel->maps.gpu_use);
+	struct eacct_gpu_key key, next, *prev = NULL;
+	size_t cap = 64;
+
+	*n = 0;
+	*keys = malloc(cap * sizeof(**keys));
+	*vals = malloc(cap * sizeof(**vals));
+	if (!*keys || !*vals)
+		goto nomem;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (*n == cap) {
+			void *k, *v;
+
+			cap *= 2;
+			k = realloc(*keys, cap * sizeof(**keys));
+			if (k)
+				*keys = k;
+			v = realloc(*vals, cap * sizeof(**vals));
+			if (v)
+				*vals = v;
+			if (!k || !v)
+				goto nomem;
+		}
+		if (bpf_map_lookup_elem(fd, &key, &(*vals)[*n]))
+			continue;	/* taken meanwhile */
+		(*keys)[(*n)++] = key;
+	}
+	return 0;
+nomem:
+	free(*keys);
+	free(*vals);
+	*keys = NULL;
+	*vals = NULL;
+	return -ENOMEM;
+}
+
+int eacct_bpf_gpu_take(struct eacct_bpf_gpu *g, const struct eacct_gpu_key *key,
+		       struct eacct_gpu_use *last)
+{
+	if (bpf_map_lookup_and_delete_elem(bpf_map__fd(g->skel->maps.gpu_use),
+					   key, last))
+		return -errno;
+	return 0;
+}
+
+void eacct_bpf_gpu_stats(struct eacct_bpf_gpu *g, struct eacct_gpu_stats *out)
+{
+	*out = g->skel->bss->stats;
+}
+
+void eacct_bpf_gpu_close(struct eacct_bpf_gpu *g)
+{
+	gpu_account_bpf__destroy(g->skel);
+	memset(g, 0, sizeof(*g));
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Loading gpu_account.bpf.c and reading GPU use per cgroup and device. */
+#ifndef EACCT_BPF_GPU_H
+#define EACCT_BPF_GPU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+
+#include "gpu_account.h"
+
+struct gpu_account_bpf;
+
+struct eacct_bpf_gpu {
+	struct gpu_account_bpf *skel;
+	bool reused;			/* found pinned and running */
+};
+
+/*
+ * Load and attach, or with @pin_dir reuse a pinned set (see bpf_cpu.h).
+ * @proc_devices (normally /proc/devices) gives nvidia-uvm's major.
+ */
+int eacct_bpf_gpu_open(struct eacct_bpf_gpu *g, const char *pin_dir,
+		       const char *proc_devices);
+void eacct_bpf_gpu_unpin(const char *pin_dir);
+/*
+ * Every (cgroup, device) entry: malloc()ed arrays in *keys and *vals, their
+ * count in *n. 0 or a negative errno.
+ */
+int eacct_bpf_gpu_read(struct eacct_bpf_gpu *g, struct eacct_gpu_key **keys,
+		       struct eacct_gpu_use **vals, size_t *n);
+/* Remove one entry (a cgroup gone for good); its last value is returned. */
+int eacct_bpf_gpu_take(struct eacct_bpf_gpu *g, const struct eacct_gpu_key *key,
+		       struct eacct_gpu_use *last);
+void eacct_bpf_gpu_stats(struct eacct_bpf_gpu *g, struct eacct_gpu_stats *out);
+void eacct_bpf_gpu_close(struct eacct_bpf_gpu *g);
+
+/* A character device's major from /proc/devices by name, or 0. */
+unsigned int eacct_char_major(const char *proc_devices, const char *name);
+
+#endif /* EACCT_BPF_GPU_H */

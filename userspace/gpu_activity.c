@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gpu_activity.h"
+
+static const char *const method_names[] = {
+	[EACCT_GPU_BY_NOTHING] = "unused",
+	[EACCT_GPU_BY_BUSY_TIME] = "fence busy time",
+	[EACCT_GPU_BY_IOCTLS] = "ioctl count",
+};
+
+const char *eacct_gpu_method_name(enum eacct_gpu_method m)
+{
+	return m <= EACCT_GPU_BY_IOCTLS ? method_names[m] : "?";
+}
+
+static int cmp_key(const struct eacct_gpu_key *x, const struct eacct_gpu_key *y)
+{
+	if (x->cgroup_id != y->cgroup_id)
+		return x->cgroup_id < y->cgroup_id ? -1 : 1;
+	return x->rdev < y->rdev ? -1 : x->rdev > y->rdev;
+}
+
+static int cmp_user(const void *a, const void *b)
+{
+	return cmp_key(&((const struct gpu_user *)a)->key,
+		       &((const struct gpu_user *)b)->key);
+}
+
+static struct gpu_user *find(struct gpu_activity *a, size_t n,
+			     const struct eacct_gpu_key *key)
+{
+	struct gpu_user k = { .key = *key };
+
+	return n ? bsearch(&k, a->users, n, sizeof(k), cmp_user) : NULL;
+}
+
+static struct gpu_user *add(struct gpu_activity *a, const struct eacct_gpu_key *key)
+{
+	struct gpu_user *u;
+
+	if (a->nr == a->cap) {
+		size_t cap = a->cap ? 2 * a->cap : 64;
+
+		u = realloc(a->users, cap * sizeof(*u));
+		if (!u)
+			return NULL;
+		a->users = u;
+		a->cap = cap;
+	}
+	u = &a->users[a->nr++];
+	memset(u, 0, sizeof(*u));
+	u->key = *key;
+	return u;
+}
+
+/* A counter read now against the last charged value: the delta, saved. */
+static void advance(struct gpu_user *u, const struct eacct_gpu_use *v)
+{
+	u->d_busy += v->busy_ns >= u->busy_ns ? v->busy_ns - u->busy_ns : 0;
+	u->d_ioctls += v->ioctls >= u->ioctls ? v->ioctls - u->ioctls : 0;
+	u->busy_ns = v->busy_ns;
+	u->ioctls = v->ioctls;
+}
+
+int gpu_activity_read(struct gpu_activity *a, const struct eacct_gpu *gpus,
+		      int nr_gpus, unsigned int prune_after, bool baseline_only)
+{
+	size_t i, n, sorted = a->nr;
+	struct eacct_gpu_key *keys;
+	struct eacct_gpu_use *vals, last;
+	struct gpu_user *u;
+	int err;
+
+	for (i = 0; i < a->nr; i++) {
+		u = &a->users[i];
+		u->d_busy = u->d_ioctls = 0;
+		if (baseline_only || u->idle < prune_after ||
+		    eacct_bpf_gpu_take(&a->bpf, &u->key, &last))
+			continue;
+		advance(u, &last);
+		u->gone = true;
+	}
+	err = eacct_bpf_gpu_read(&a->bpf, &keys, &vals, &n);
+	if (err)
+		return err;
+	for (i = 0; i < n; i++) {
+		u = find(a, sorted, &keys[i]);
+		if (!u) {
+			u = add(a, &keys[i]);
+			if (!u) {
+				err = -ENOMEM;
+				break;
+			}
+			u->gpu = eacct_gpu_by_node(gpus, nr_gpus, keys[i].rdev);
+			if (baseline_only) {
+				u->busy_ns = vals[i].busy_ns;
+				u->ioctls = vals[i].ioctls;
+				continue;
+			}
+		}
+		advance(u, &vals[i]);
+	}
+	free(keys);
+	free(vals);
+	if (a->nr != sorted)
+		qsort(a->users, a->nr, sizeof(*a->users), cmp_user);
+	for (i = 0; i < a->nr; i++) {
+		u = &a->users[i];
+		u->idle = u->d_busy || u->d_ioctls ? 0 : u->idle + 1;
+	}
+	return err;
+}
+
+size_t gpu_activity_split_basis(const struct gpu_activity *a, int gpu,
+				uint64_t *ids, uint64_t *act, size_t max,
+				enum eacct_gpu_method *method)
+{
+	bool busy = false, ioctls = false;
+	const struct gpu_user *u;
+	size_t i, n = 0;
+
+	for (i = 0; i < a->nr; i++) {
+		u = &a->users[i];
+		if (u->gpu != gpu)
+			continue;
+		busy |= u->d_busy != 0;
+		ioctls |= u->d_ioctls != 0;
+	}
+	*method = busy ? EACCT_GPU_BY_BUSY_TIME :
+		  ioctls ? EACCT_GPU_BY_IOCTLS : EACCT_GPU_BY_NOTHING;
+	if (*method == EACCT_GPU_BY_NOTHING)
+		return 0;
+	/* Sorted by cgroup: a cgroup's nodes (card, render) are neighbours. */
+	for (i = 0; i < a->nr; i++) {
+		uint64_t v;
+
+		u = &a->users[i];
+		v = busy ? u->d_busy : u->d_ioctls;
+		if (u->gpu != gpu || !v)
+			continue;
+		if (n && ids[n - 1] == u->key.cgroup_id) {
+			act[n - 1] += v;
+			continue;
+		}
+		if (n == max)
+			break;
+		ids[n] = u->key.cgroup_id;
+		act[n++] = v;
+	}
+	return n;
+}
+
+void gpu_activity_forget_gone(struct gpu_activity *a)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < a->nr; i++)
+		if (!a->users[i].gone)
+			a->users[kept++] = a->users[i];
+	a->nr = kept;
+}
+
+bool gpu_activity_registered(const struct gpu_activity *a, uint64_t cgroup_id)
+{
+	size_t i;
+
+	for (i = 0; i < a->nr; i++)
+		if (a->users[i].key.cgroup_id == cgroup_id && a->users[i].registered)
+			return true;
+	return false;
+}
+
+void gpu_activity_mark_registered(struct gpu_activity *a, uint64_t cgroup_id)
+{
+	size_t i;
+
+	for (i = 0; i < a->nr; i++)
+		if (a->users[i].key.cgroup_id == cgroup_id)
+			a->users[i].registered = true;
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * eacctd's view of GPU use: per interval, what each cgroup did on each
+ * GPU (fence busy time, ioctls), from the BPF map, as deltas.
+ */
+#ifndef EACCT_GPU_ACTIVITY_H
+#define EACCT_GPU_ACTIVITY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bpf_gpu.h"
+#include "lib/gpu.h"
+
+enum eacct_gpu_method {
+	EACCT_GPU_BY_NOTHING,		/* nobody used it: all idle */
+	EACCT_GPU_BY_BUSY_TIME,		/* fences: submit to signal */
+	EACCT_GPU_BY_IOCTLS,		/* no fences seen: ioctl counts */
+};
+
+const char *eacct_gpu_method_name(enum eacct_gpu_method m);
+
+struct gpu_user {			/* one BPF map entry */
+	struct eacct_gpu_key key;
+	int gpu;			/* index in the GPU list, -1: not a GPU we meter */
+	uint64_t busy_ns, ioctls;	/* cumulative, as last charged */
+	uint64_t d_busy, d_ioctls;	/* this interval */
+	unsigned int idle;		/* intervals in a row without use */
+	bool registered;		/* the module knows the cgroup */
+	bool gone;			/* taken out of the map this interval */
+};
+
+struct gpu_activity {
+	struct eacct_bpf_gpu bpf;
+	struct gpu_user *users;		/* sorted by key */
+	size_t nr, cap;
+};
+
+/*
+ * Read the map and compute this interval's deltas. With @baseline_only,
+ * entries start from what they hold now. Entries idle for @prune_after
+ * intervals leave the map, their last value charged this interval.
+ */
+int gpu_activity_read(struct gpu_activity *a, const struct eacct_gpu *gpus,
+		      int nr_gpus, unsigned int prune_after, bool baseline_only);
+
+/*
+ * Activity per cgroup on GPU @gpu this interval, by the best method there
+ * is: busy time if any fence ended, else ioctls. Writes up to @max
+ * (cgroup id, activity) pairs, one per cgroup; returns how many, and the
+ * method in *method.
+ */
+size_t gpu_activity_split_basis(const struct gpu_activity *a, int gpu,
+				uint64_t *ids, uint64_t *act, size_t max,
+				enum eacct_gpu_method *method);
+
+/* After the interval is charged: drop entries taken out of the map. */
+void gpu_activity_forget_gone(struct gpu_activity *a);
+
+bool gpu_activity_registered(const struct gpu_activity *a, uint64_t cgroup_id);
+void gpu_activity_mark_registered(struct gpu_activity *a, uint64_t cgroup_id);
+
+#endif /* EACCT_GPU_ACTIVITY_H */
