@@ -32,8 +32,13 @@ struct {
 	__type(value, struct eacct_gpu_use);
 } gpu_use SEC(".maps");
 
+/*
+ * Not preallocated: a deleted fence's element is freed after an RCU
+ * grace period, never reused under the feet of the credit iterator.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, EACCT_MAX_FENCES);
 	__type(key, struct eacct_fence_key);
 	__type(value, struct eacct_fence);
@@ -160,30 +165,95 @@ int BPF_PROG(fence_init, struct dma_fence *fence)
 	return 0;
 }
 
+/*
+ * A fence's busy time is credited in pieces: by the credit iterator each
+ * interval while it is in flight, and the rest when it is signalled. Each
+ * piece is claimed by moving start_ns forward with a compare-and-swap;
+ * the signal moves it to FENCE_DONE, after which nothing more is claimed.
+ * Returns the nanoseconds claimed.
+ */
+#define FENCE_DONE (~0ULL)
+#define CLAIM_TRIES 8
+
+static __always_inline __u64 claim_busy(struct eacct_fence *f, __u64 to)
+{
+	__u64 old;
+	int i;
+
+	for (i = 0; i < CLAIM_TRIES; i++) {
+		old = f->start_ns;
+		if (old == FENCE_DONE || to <= old)
+			return 0;
+		if (__sync_val_compare_and_swap(&f->start_ns, old, to) == old)
+			return to - old;
+	}
+	__sync_fetch_and_add(&stats.claim_races, 1);
+	return 0;
+}
+
+static __always_inline void credit(struct eacct_fence *f, __u64 busy, __u64 ended)
+{
+	struct eacct_gpu_use *u;
+
+	if (!busy && !ended)
+		return;
+	u = use_entry(f->cgroup_id, f->rdev);
+	if (!u)
+		return;
+	__sync_fetch_and_add(&u->busy_ns, busy);
+	if (ended)
+		__sync_fetch_and_add(&u->fences, 1);
+}
+
 SEC("tp_btf/dma_fence_signaled")
 int BPF_PROG(fence_signaled, struct dma_fence *fence)
 {
 	struct eacct_fence_key key = {
 		.context = fence->context, .seqno = fence->seqno,
 	};
-	struct eacct_gpu_use *u;
 	struct eacct_fence *f;
-	__u64 busy;
+	__u64 now = bpf_ktime_get_ns(), busy = 0, old;
+	int i;
 
 	f = bpf_map_lookup_elem(&fences, &key);
 	if (!f)
 		return 0;
-	busy = bpf_ktime_get_ns() - f->start_ns;
-	u = use_entry(f->cgroup_id, f->rdev);
-	if (u) {
-		__sync_fetch_and_add(&u->busy_ns, busy);
-		__sync_fetch_and_add(&u->fences, 1);
+	for (i = 0; i < CLAIM_TRIES; i++) {
+		old = f->start_ns;
+		if (old == FENCE_DONE)
+			return 0;
+		if (__sync_val_compare_and_swap(&f->start_ns, old, FENCE_DONE) == old) {
+			busy = now > old ? now - old : 0;
+			break;
+		}
 	}
+	credit(f, busy, 1);
 	bpf_map_delete_elem(&fences, &key);
 	return 0;
 }
 
-/* Freed without a signal (an error path): forget it, nothing ran. */
+static long credit_one(struct bpf_map *map, struct eacct_fence_key *key,
+		       struct eacct_fence *f, __u64 *now)
+{
+	credit(f, claim_busy(f, *now), 0);
+	return 0;
+}
+
+/*
+ * Run by eacctd each interval (BPF_PROG_RUN): the fences in flight,
+ * credited up to now, so that a long job's energy is charged as it runs.
+ * (A syscall program: some kernels refuse map element iterators.)
+ */
+SEC("syscall")
+int credit_fences(void *ctx)
+{
+	__u64 now = bpf_ktime_get_ns();
+
+	bpf_for_each_map_elem(&fences, credit_one, &now, 0);
+	return 0;
+}
+
+/* Freed without a signal (an error path): its crediting ends here. */
 SEC("tp_btf/dma_fence_destroy")
 int BPF_PROG(fence_destroy, struct dma_fence *fence)
 {

@@ -21,7 +21,8 @@ struct eacct_gpu_key {
 };
 
 struct eacct_gpu_use {
-	__u64 busy_ns;			/* fence lifetimes: bound at submit, ended at signal */
+	__u64 busy_ns;			/* fence lifetimes, from submit to signal, credited
+					 * each interval while in flight */
 	__u64 fences;			/* fences signalled */
 	__u64 ioctls;			/* ioctls on the device */
 };
@@ -34,7 +35,7 @@ struct eacct_fence_key {
 
 struct eacct_fence {
 	__u64 cgroup_id;
-	__u64 start_ns;
+	__u64 start_ns;			/* busy time credited up to here */
 	__u32 rdev;
 	__u32 pad;
 };
@@ -49,7 +50,8 @@ struct eacct_gpu_task {
 struct eacct_gpu_stats {
 	__u64 use_map_full;		/* ioctls or busy time dropped: gpu_use full */
 	__u64 fence_map_full;		/* fences not followed: fences full */
-	__u64 fences_unsignalled;	/* destroyed without a signal: no busy time */
+	__u64 fences_unsignalled;	/* destroyed without a signal */
+	__u64 claim_races;		/* a credit lost its compare-and-swap 8 times: late */
 };
 
 #endif /* EACCT_GPU_ACCOUNT_H */

@@ -108,6 +108,7 @@ static int load(struct eacct_bpf_gpu *g, const char *pin_dir,
 	err = gpu_account_bpf__load(g->skel);
 	if (err)
 		return err;
+	/* credit_fences, loaded anew each time, works on the pinned maps. */
 	if (pin_dir && pinned_links_exist(pin_dir)) {
 		g->reused = true;
 		return 0;
@@ -136,6 +137,16 @@ int eacct_bpf_gpu_open(struct eacct_bpf_gpu *g, const char *pin_dir,
 	if (err)
 		eacct_bpf_gpu_close(g);
 	return err;
+}
+
+int eacct_bpf_gpu_credit(struct eacct_bpf_gpu *g)
+{
+	DECLARE_LIBBPF_OPTS(bpf_test_run_opts, opts);
+
+	if (bpf_prog_test_run_opts(bpf_program__fd(g->skel->progs.credit_fences),
+				   &opts))
+		return -errno;
+	return 0;
 }
 
 int eacct_bpf_gpu_read(struct eacct_bpf_gpu *g, struct eacct_gpu_key **keys,

@@ -24,6 +24,8 @@ struct eacct_bpf_gpu {
 int eacct_bpf_gpu_open(struct eacct_bpf_gpu *g, const char *pin_dir,
 		       const char *proc_devices);
 void eacct_bpf_gpu_unpin(const char *pin_dir);
+/* Credit the busy time of fences still in flight up to now. */
+int eacct_bpf_gpu_credit(struct eacct_bpf_gpu *g);
 /*
  * Every (cgroup, device) entry: malloc()ed arrays in *keys and *vals, their
  * count in *n. 0 or a negative errno.

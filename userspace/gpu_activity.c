@@ -83,7 +83,9 @@ int gpu_activity_read(struct gpu_activity *a, const struct eacct_gpu *gpus,
 		advance(u, &last);
 		u->gone = true;
 	}
-	err = eacct_bpf_gpu_read(&a->bpf, &keys, &vals, &n);
+	err = eacct_bpf_gpu_credit(&a->bpf);
+	if (!err)
+		err = eacct_bpf_gpu_read(&a->bpf, &keys, &vals, &n);
 	if (err)
 		return err;
 	for (i = 0; i < n; i++) {

@@ -58,8 +58,7 @@ rm /tmp/gmeter-pause
 
 # Busy 3:1: three processes in "three", one in "one", each keeping a
 # fence in flight without pause (50 ms each, the same shape for all, so
-# the TCG overheads cancel). Busy time is credited when a fence ends:
-# short fences keep the per-interval counts close to 3:1.
+# the TCG overheads cancel).
 for k in 1 2 3; do
 	sh -c 'echo $$ > '$cg'/three/cgroup.procs; exec /vgem-client /dev/dri/card0 50 0 60' &
 	eval t$k=\$!
@@ -74,6 +73,15 @@ sleep 2.2	# their last fences charged before the leaver starts
 # Exits with a fence outstanding: vgem signals it when the file closes.
 sh -c 'echo $$ > '$cg'/leaver/cgroup.procs; exec /vgem-client /dev/dri/card0 50 0 2 --leave'
 check "a client exiting with a fence outstanding exits cleanly" [ $? -eq 0 ]
+sleep 2.2
+# A long job, alone on the GPU: charged as it runs, not only at its end.
+mkdir -p $cg/long
+sh -c 'echo $$ > '$cg'/long/cgroup.procs; exec /vgem-client /dev/dri/card0 3500 0 1' &
+l=$!
+sleep 2.5
+mid=$(cat /sys/kernel/eacct/cgroups/gpu/long/gpu_energy_uj 2>/dev/null || echo 0)
+wait $l
+check "a 3.5 s fence is charged while in flight: $mid uJ after 2.5 s" [ "$mid" -ge 300000 ]
 sleep 2.2
 rm /tmp/gmeter-run
 wait $gmeter
