@@ -127,13 +127,23 @@ $(B)/tests/%: tests/unit/%.c $(LIB_SRCS) $(LIB_HDRS) | $(B)/tests
 $(B)/tests/asan/%: tests/unit/%.c $(LIB_SRCS) $(LIB_HDRS) | $(B)/tests/asan
 	$(CC) $(SAN_FLAGS) $(WARN) -Iinclude/uapi -Iuserspace -o $@ $< $(LIB_SRCS) -lcmocka
 
+# The NVML test library, loaded by test_nvml through the real dlopen path.
+$(B)/tests/libnvidia-ml.so.1: tests/nvml/fake_nvml.c | $(B)/tests
+	$(CC) $(CFLAGS) $(WARN) -shared -fPIC -Wl,-soname,libnvidia-ml.so.1 -o $@ $<
+$(B)/tests/test_nvml $(B)/tests/asan/test_nvml: $(B)/tests/libnvidia-ml.so.1
+
 unit: $(addprefix $(B)/tests/,$(UNIT_TESTS))
 	@for t in $^; do $$t || exit 1; done
 unit-asan: $(addprefix $(B)/tests/asan/,$(UNIT_TESTS))
 	@for t in $^; do $$t || exit 1; done
 
-host-bpf-test: $(B)/bin/cgroup-events-test $(B)/bin/cpu-account-test $(B)/bin/eacct
-	tests/host/eacct_meters_test.sh $(B)/bin/eacct
+$(B)/bin/eacctd-nvml-test: tests/host/eacctd_nvml_test.c $(LIB_SRCS) $(LIB_HDRS) | $(B)/bin
+	$(CC) $(USER_CFLAGS) -o $@ $< $(LIB_SRCS)
+
+host-bpf-test: $(B)/bin/cgroup-events-test $(B)/bin/cpu-account-test $(B)/bin/eacct \
+		$(B)/bin/eacctd $(B)/bin/eacctd-nvml-test $(B)/tests/libnvidia-ml.so.1
+	tests/host/eacct_meters_test.sh $(B)/bin/eacct $(B)/tests/libnvidia-ml.so.1
+	$(B)/bin/eacctd-nvml-test $(B)/bin/eacctd $(CURDIR)/$(B)/tests/libnvidia-ml.so.1
 	$(B)/bin/cgroup-events-test
 	$(B)/bin/cpu-account-test
 	$(B)/bin/cpu-account-test --two-packages

@@ -13,6 +13,7 @@
 #include "lib/config.h"
 #include "lib/gpu.h"
 #include "lib/meter.h"
+#include "lib/nvml.h"
 #include "lib/topology.h"
 
 #define MAX_METERS 64
@@ -50,31 +51,51 @@ static const char *status(struct eacct_meter *m, struct eacct_meter *all, int n)
 static void list_gpus(const struct eacct_config *cfg, bool json)
 {
 	static struct eacct_gpu g[EACCT_MAX_GPUS];
+	struct eacct_nvml_gpu *nv[EACCT_MAX_GPUS] = { NULL };
+	struct eacct_nvml_lib *lib = NULL;
 	int n = eacct_gpus_detect(cfg->drm_root, g, EACCT_MAX_GPUS), i;
-	const char *kind, *st;
+	const char *kind, *st, *source;
+	char err[256] = "";
 
+	if (strcmp(cfg->nvml_library, "none"))
+		lib = eacct_nvml_open(cfg->nvml_library, err, sizeof(err));
+	if (lib)
+		n = eacct_gpus_add_nvml(lib, g, n, EACCT_MAX_GPUS, nv);
 	for (i = 0; i < n; i++) {
 		kind = g[i].has_meter ? eacct_meter_kind_name(g[i].meter.kind) : "-";
 		st = !g[i].has_meter ? "none" : !g[i].meter.usable ? "unusable" :
 		     g[i].meter.integrated ? "INTEGRATED" : "in use";
+		source = g[i].has_meter ? g[i].meter.source : "no energy meter: use counted, not charged";
+		if (nv[i] && (!g[i].has_meter || !g[i].meter.usable)) {
+			kind = "nvml";
+			st = nv[i]->lost || nv[i]->error[0] ? "unusable" :
+			     nv[i]->integrated ? "INTEGRATED" : "in use";
+			source = nv[i]->error[0] ? nv[i]->error : nv[i]->integrated ?
+				 "power x time (no energy counter)" : "energy counter";
+		}
 		if (json) {
 			printf("%s{\"domain\": \"%s\", \"driver\": ", i ? ", " : "", g[i].name);
 			json_str(g[i].driver);
 			printf(", \"device\": ");
 			json_str(g[i].device);
-			printf(", \"meter\": \"%s\", \"status\": \"%s\"", kind, st);
-			if (g[i].has_meter) {
-				printf(", \"source\": ");
-				json_str(g[i].meter.source);
+			printf(", \"meter\": \"%s\", \"status\": \"%s\", \"source\": ", kind, st);
+			json_str(source);
+			if (nv[i]) {
+				printf(", \"name\": ");
+				json_str(nv[i]->name);
+				printf(", \"mig\": %s", nv[i]->mig ? "true" : "false");
 			}
 			printf("}");
 		} else {
-			printf("%-11s %-11s %-12s %s (%s)%s%s\n", g[i].name, kind, st,
-			       g[i].has_meter ? g[i].meter.source : "no energy meter: use counted, not charged",
-			       g[i].driver, g[i].has_meter && !g[i].meter.usable ? ": " : "",
+			printf("%-11s %-9s %-12s %s (%s%s%s)%s%s\n", g[i].name, kind, st, source,
+			       g[i].driver, nv[i] ? ", " : "", nv[i] ? nv[i]->name : "",
+			       g[i].has_meter && !g[i].meter.usable ? ": " : "",
 			       g[i].has_meter && !g[i].meter.usable ? g[i].meter.error : "");
 		}
 	}
+	if (!json && !lib && strcmp(cfg->nvml_library, "none"))
+		printf("%-11s %-9s %-12s %s\n", "nvidia", "nvml", "none", err);
+	eacct_nvml_close(lib);
 }
 
 static int cmd_meters(const struct eacct_config *cfg, bool json)

@@ -31,7 +31,9 @@
 #include "gpu_activity.h"
 #include "lib/attrib.h"
 #include "lib/batch.h"
+#include "lib/cgroupfs.h"
 #include "lib/config.h"
+#include "lib/nvml.h"
 #include "lib/meter.h"
 #include "lib/state.h"
 #include "lib/topology.h"
@@ -64,7 +66,8 @@ struct domain {
 	uint32_t id;			/* EACCT_DOMAIN() */
 	int pkg;
 	int gpu;			/* index in d.gpus, -1 for CPU domains */
-	struct eacct_meter *meter;	/* NULL: the model estimate */
+	struct eacct_meter *meter;	/* NULL: the model estimate, or NVML */
+	struct eacct_nvml_gpu *nvml;	/* an NVIDIA GPU's NVML meter */
 	uint64_t last_total;
 };
 
@@ -84,6 +87,10 @@ static struct {
 	struct gpu_activity gpu;	/* its BPF loaded: gpu_loaded */
 	bool gpu_loaded;
 	enum eacct_gpu_method gpu_method[EACCT_MAX_GPUS];	/* last logged */
+	const char *gpu_method_name[EACCT_MAX_GPUS];
+	struct eacct_nvml_lib *nvml;
+	struct eacct_nvml_gpu *gpu_nvml[EACCT_MAX_GPUS];	/* by d.gpus index */
+	char cgroup_root[4096];		/* cgroup2 mount: pid -> cgroup */
 	struct cg *cgs;			/* sorted by id */
 	size_t nr_cgs, cap_cgs;
 	struct proc *procs;		/* sorted by key */
@@ -477,12 +484,70 @@ static uint64_t metered_energy(struct domain *dom)
 {
 	uint64_t total, energy;
 
+	if (dom->nvml) {
+		bool was_lost = dom->nvml->lost;
+
+		if (eacct_nvml_read_energy(d.nvml, dom->nvml) && !was_lost)
+			logmsg("%s: %s%s", dom->name, dom->nvml->error,
+			       dom->nvml->lost ? "; not read again, its energy no longer counted" :
+			       "; counted next time");
+		total = dom->nvml->total_uj;
+		energy = total - dom->last_total;
+		dom->last_total = total;
+		return energy;
+	}
 	if (eacct_meter_read(dom->meter))
 		logmsg("%s: read failed, %s counted next time", dom->name, dom->name);
 	total = dom->meter->total_uj;
 	energy = total - dom->last_total;
 	dom->last_total = total;
 	return energy;
+}
+
+/*
+ * NVML's view of who used an NVIDIA GPU: per process SM utilisation (or,
+ * under MIG, the memory each running process holds), gathered by cgroup.
+ * The arrays are grown to fit. Returns how many cgroups, 0 if NVML has
+ * nothing (the BPF view is used then).
+ */
+static size_t nvml_split_basis(struct domain *dom, uint64_t **ids, uint64_t **act,
+			       uint64_t **charge, size_t *max,
+			       enum eacct_gpu_method *method, const char **label)
+{
+	struct eacct_nvml_use use[256];
+	size_t n = 0, k;
+	uint64_t id, *buf;
+	bool by_memory;
+	int nr, i;
+
+	nr = eacct_nvml_process_use(d.nvml, dom->nvml, use, 256, &by_memory);
+	if (nr <= 0)
+		return 0;
+	if ((size_t)nr > *max) {
+		buf = calloc(3 * (size_t)nr, sizeof(*buf));
+		if (!buf)
+			return 0;
+		free(*ids);
+		*ids = buf;
+		*act = buf + nr;
+		*charge = *act + nr;
+		*max = (size_t)nr;
+	}
+	for (i = 0; i < nr; i++) {
+		if (eacct_pid_cgroup_id("/proc", d.cgroup_root, use[i].pid, &id))
+			continue;	/* exited: its share goes to the others */
+		for (k = 0; k < n && (*ids)[k] != id; k++)
+			;
+		if (k == n) {
+			(*ids)[n] = id;
+			(*act)[n++] = 0;
+		}
+		(*act)[k] += use[i].weight;
+	}
+	*method = EACCT_GPU_BY_NVML;
+	*label = by_memory ? "NVML process memory (MIG: no per-process utilisation)" :
+			     "NVML per-process SM utilisation";
+	return n;
 }
 
 /*
@@ -496,6 +561,7 @@ static int charge_gpu(struct eacct_batch *b, struct domain *dom,
 	enum eacct_gpu_method method = EACCT_GPU_BY_NOTHING;
 	size_t max = d.gpu.nr + 1, n = 0, i;
 	uint64_t *ids, *act, *charge, energy, idle;
+	const char *label = NULL;
 	int err = 0;
 
 	energy = metered_energy(dom);
@@ -504,11 +570,15 @@ static int charge_gpu(struct eacct_batch *b, struct domain *dom,
 		return -ENOMEM;
 	act = ids + max;
 	charge = act + max;
-	if (d.gpu_loaded)
+	if (dom->nvml)
+		n = nvml_split_basis(dom, &ids, &act, &charge, &max, &method, &label);
+	if (!n && d.gpu_loaded) {
 		n = gpu_activity_split_basis(&d.gpu, dom->gpu, ids, act, max, &method);
-	if (method != EACCT_GPU_BY_NOTHING && method != d.gpu_method[dom->gpu]) {
-		logmsg("%s: energy split by %s", dom->name, eacct_gpu_method_name(method));
-		d.gpu_method[dom->gpu] = method;
+		label = eacct_gpu_method_name(method);
+	}
+	if (method != EACCT_GPU_BY_NOTHING && label != d.gpu_method_name[dom->gpu]) {
+		logmsg("%s: energy split by %s", dom->name, label);
+		d.gpu_method_name[dom->gpu] = label;
 	}
 	idle = eacct_split(energy, act, n,
 			   method == EACCT_GPU_BY_BUSY_TIME ? interval_ns : 0,
@@ -618,6 +688,8 @@ static void save_state(const void *buf, size_t len, uint64_t seq)
 		if (dom->meter) {
 			m->last_raw = dom->meter->last_raw;
 			m->frac_uj = dom->meter->frac_uj;
+		} else if (dom->nvml && !dom->nvml->integrated) {
+			m->last_raw = dom->nvml->last_mj;
 		}
 	}
 	s.cgroups = calloc(d.nr_cgs + 1, sizeof(*s.cgroups));
@@ -791,23 +863,57 @@ static void setup_domains(void)
 	}
 }
 
+/* NVIDIA GPUs from NVML, beside or merged with the DRM ones. */
+static void add_nvml_gpus(void)
+{
+	char err[256];
+
+	if (!strcmp(d.cfg.nvml_library, "none"))
+		return;
+	d.nvml = eacct_nvml_open(d.cfg.nvml_library, err, sizeof(err));
+	if (!d.nvml) {
+		logmsg("NVML: not used (%s)", err);
+		return;
+	}
+	d.nr_gpus = eacct_gpus_add_nvml(d.nvml, d.gpus, d.nr_gpus, EACCT_MAX_GPUS,
+					d.gpu_nvml);
+}
+
 /*
  * One domain per GPU with an energy meter. GPU use is counted by BPF on
  * every GPU; one without a meter is reported and not charged.
  */
 static void setup_gpu_domains(void)
 {
+	struct eacct_nvml_gpu *ng;
 	struct eacct_gpu *g;
 	struct domain *dom;
 	int i;
 
 	d.nr_gpus = eacct_gpus_detect(d.cfg.drm_root, d.gpus, EACCT_MAX_GPUS);
+	add_nvml_gpus();
 	for (i = 0; i < d.nr_gpus; i++) {
 		g = &d.gpus[i];
+		ng = d.gpu_nvml[i];
+		if (ng && (!g->has_meter || !g->meter.usable) && !ng->lost && !ng->error[0]) {
+			dom = &d.domains[d.nr_domains++];
+			memset(dom, 0, sizeof(*dom));
+			snprintf(dom->name, sizeof(dom->name), "%s", g->name);
+			dom->gpu = i;
+			dom->pkg = -1;
+			dom->id = EACCT_DOMAIN(EACCT_CLASS_GPU, i);
+			dom->nvml = ng;
+			dom->last_total = ng->total_uj;
+			logmsg("%s (%s, %s, %s): NVML %s%s", g->name, ng->name, g->driver,
+			       g->device, ng->integrated ? "power x time (INTEGRATED: no energy counter before Volta)" :
+			       "energy counter", ng->mig ? "; MIG on" : "");
+			continue;
+		}
 		if (!g->has_meter || !g->meter.usable) {
 			logmsg("%s (%s, %s): no usable energy meter%s%s; its use is counted, not charged",
-			       g->name, g->driver, g->device, g->has_meter ? ": " : "",
-			       g->has_meter ? g->meter.error : "");
+			       g->name, g->driver, g->device,
+			       g->has_meter ? ": " : ng ? ": " : "",
+			       g->has_meter ? g->meter.error : ng ? ng->error : "");
 			continue;
 		}
 		dom = &d.domains[d.nr_domains++];
@@ -884,6 +990,11 @@ static void recover(void)
 			if (strcmp(dom->name, s.meters[i].domain))
 				continue;
 			dom->last_total = s.meters[i].total_uj;
+			if (dom->nvml && !dom->nvml->integrated) {
+				/* The energy of the downtime, as the meter saw it. */
+				dom->nvml->last_mj = s.meters[i].last_raw;
+				dom->nvml->total_uj = s.meters[i].total_uj;
+			}
 			if (dom->meter) {
 				dom->meter->last_raw = s.meters[i].last_raw;
 				dom->meter->total_uj = s.meters[i].total_uj;
@@ -937,6 +1048,8 @@ static int start(void)
 			d.pkg_cpus[cpu_pkg[cpu]]++;
 	}
 	setup_domains();
+	if (eacct_cgroup2_mount("/proc/self/mounts", d.cgroup_root, sizeof(d.cgroup_root)))
+		logmsg("no cgroup2 mount: NVML processes cannot be placed in cgroups");
 
 	d.dev = open(d.cfg.device, O_WRONLY | O_CLOEXEC);
 	if (d.dev < 0) {
@@ -1072,6 +1185,7 @@ int main(int argc, char **argv)
 	eacct_bpf_cpu_close(&d.bpf);
 	if (d.gpu_loaded)
 		eacct_bpf_gpu_close(&d.gpu.bpf);
+	eacct_nvml_close(d.nvml);
 	close(d.dev);
 	return 0;
 }

@@ -9,11 +9,12 @@ static const char *const method_names[] = {
 	[EACCT_GPU_BY_NOTHING] = "unused",
 	[EACCT_GPU_BY_BUSY_TIME] = "fence busy time",
 	[EACCT_GPU_BY_IOCTLS] = "ioctl count",
+	[EACCT_GPU_BY_NVML] = "NVML",
 };
 
 const char *eacct_gpu_method_name(enum eacct_gpu_method m)
 {
-	return m <= EACCT_GPU_BY_IOCTLS ? method_names[m] : "?";
+	return m <= EACCT_GPU_BY_NVML ? method_names[m] : "?";
 }
 
 static int cmp_key(const struct eacct_gpu_key *x, const struct eacct_gpu_key *y)

@@ -17,6 +17,7 @@ enum eacct_gpu_method {
 	EACCT_GPU_BY_NOTHING,		/* nobody used it: all idle */
 	EACCT_GPU_BY_BUSY_TIME,		/* fences: submit to signal */
 	EACCT_GPU_BY_IOCTLS,		/* no fences seen: ioctl counts */
+	EACCT_GPU_BY_NVML,		/* NVML per-process samples */
 };
 
 const char *eacct_gpu_method_name(enum eacct_gpu_method m);

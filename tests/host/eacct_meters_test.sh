@@ -3,6 +3,7 @@
 # uses) and against this machine, which has no meter: prints TAP lines.
 set -u
 bin=${1:-build/bin/eacct}
+nvml=${2:-build/tests/libnvidia-ml.so.1}	# the NVML test library
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0
@@ -47,6 +48,18 @@ check "gpu-0 (xe) metered by its hwmon energy counter" \
 	grep -q "^gpu-0 *hwmon *in use .*energy1_input (xe)" <<<"$out"
 check "gpu-1 (no hwmon) listed as not metered" grep -q "^gpu-1 *- *none .*no energy meter" <<<"$out"
 check "JSON lists the GPUs" grep -q '"gpus": \[{"domain": "gpu-0", "driver": "xe"' <<<"$json"
+
+# An NVIDIA GPU through NVML (the test library): its own gpu-2.
+printf 'gpu 0 name=H200 bus=00000000:3B:00.0 minor=0 energy=10\n' > "$tmp/nvml"
+echo "nvml_library = $(realpath "$nvml")" >> "$tmp/conf"
+out=$(EACCT_FAKE_NVML="$tmp/nvml" "$bin" -c "$tmp/conf" meters)
+echo "$out" | sed 's/^/# /'
+check "an NVML GPU is listed with its energy counter" \
+	grep -q "^gpu-2 *nvml *in use *energy counter (nvidia, H200)" <<<"$out"
+printf 'gpu 0 name=P100 bus=00000000:3B:00.0 minor=0 energy=rc:3 power=250000\n' > "$tmp/nvml"
+out=$(EACCT_FAKE_NVML="$tmp/nvml" "$bin" -c "$tmp/conf" meters)
+check "one without an energy counter: power integrated, said so" \
+	grep -q "^gpu-2 *nvml *INTEGRATED" <<<"$out"
 
 out=$("$bin" -c /dev/null meters)	# this machine: no RAPL, no hwmon
 echo "$out" | sed 's/^/# /'

@@ -55,3 +55,25 @@ int eacct_cgroup_id(const char *root, const char *cgroup, uint64_t *id)
 	*id = st.st_ino;
 	return 0;
 }
+
+int eacct_pid_cgroup_id(const char *proc, const char *root, uint32_t pid,
+			uint64_t *id)
+{
+	char path[512], line[4200];
+	int err = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%u/cgroup", proc, pid);
+	f = fopen(path, "r");
+	if (!f)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "0::", 3))
+			continue;	/* a v1 hierarchy */
+		line[strcspn(line, "\n")] = '\0';
+		err = eacct_cgroup_id(root, line + 3, id);
+		break;
+	}
+	fclose(f);
+	return err;
+}

@@ -13,5 +13,11 @@ int eacct_cgroup2_mount(const char *mounts, char *buf, size_t len);
  * the cgroup2 tree ("/" is the root) or a filesystem path under @root.
  */
 int eacct_cgroup_id(const char *root, const char *cgroup, uint64_t *id);
+/*
+ * The cgroup v2 id of process @pid, from @proc (normally /proc) and the
+ * cgroup2 mount @root. 0 or a negative errno (-ESRCH: gone).
+ */
+int eacct_pid_cgroup_id(const char *proc, const char *root, uint32_t pid,
+			uint64_t *id);
 
 #endif /* EACCT_CGROUPFS_H */

@@ -24,6 +24,7 @@ void eacct_config_defaults(struct eacct_config *c)
 	snprintf(c->msr_root, sizeof(c->msr_root), "/dev/cpu");
 	snprintf(c->hwmon_root, sizeof(c->hwmon_root), "/sys/class/hwmon");
 	snprintf(c->drm_root, sizeof(c->drm_root), "/sys/class/drm");
+	snprintf(c->nvml_library, sizeof(c->nvml_library), "libnvidia-ml.so.1");
 	snprintf(c->cpu_root, sizeof(c->cpu_root), "/sys/devices/system/cpu");
 }
 
@@ -69,6 +70,7 @@ static const struct {
 	PATH_KEY(device), PATH_KEY(state_file), PATH_KEY(bpf_pin_dir),
 	PATH_KEY(powercap_root), PATH_KEY(perf_pmu_root), PATH_KEY(msr_root),
 	PATH_KEY(hwmon_root), PATH_KEY(cpu_root), PATH_KEY(drm_root),
+	PATH_KEY(nvml_library),
 };
 
 static int set_key(struct eacct_config *c, const char *key, const char *v)

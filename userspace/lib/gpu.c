@@ -6,9 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "gpu.h"
+#include "nvml.h"
 
 static int read_dev(const char *path, uint32_t *rdev)
 {
@@ -128,4 +130,46 @@ int eacct_gpu_by_node(const struct eacct_gpu *gpus, int n, uint32_t rdev)
 			if (gpus[i].nodes[k] == rdev)
 				return i;
 	return -1;
+}
+
+/* "00000000:3B:00.0" (NVML) names the device at ".../0000:3b:00.0". */
+static bool same_pci_device(const char *nvml_bus_id, const char *sysfs_path)
+{
+	const char *base = strrchr(sysfs_path, '/');
+	size_t len = strlen(nvml_bus_id);
+
+	base = base ? base + 1 : sysfs_path;
+	return len >= 12 && strlen(base) == 12 &&
+	       !strcasecmp(nvml_bus_id + len - 12, base);
+}
+
+int eacct_gpus_add_nvml(struct eacct_nvml_lib *lib, struct eacct_gpu *gpus, int n,
+			int max, struct eacct_nvml_gpu **nvml_of)
+{
+	struct eacct_nvml_gpu *ng;
+	struct eacct_gpu *g;
+	int i, k;
+
+	for (i = 0; i < n; i++)
+		nvml_of[i] = NULL;
+	for (i = 0; i < eacct_nvml_count(lib); i++) {
+		ng = eacct_nvml_gpu(lib, i);
+		for (k = 0; k < n; k++)
+			if (same_pci_device(ng->bus_id, gpus[k].device))
+				break;
+		if (k == n) {
+			if (n == max)
+				break;
+			g = &gpus[n++];
+			memset(g, 0, sizeof(*g));
+			snprintf(g->name, sizeof(g->name), "gpu-%d", k);
+			snprintf(g->driver, sizeof(g->driver), "nvidia");
+			snprintf(g->device, sizeof(g->device), "%s", ng->bus_id);
+		}
+		g = &gpus[k];
+		if (g->nr_nodes < EACCT_GPU_MAX_NODES)
+			g->nodes[g->nr_nodes++] = EACCT_KDEV(195, ng->minor);
+		nvml_of[k] = ng;
+	}
+	return n;
 }

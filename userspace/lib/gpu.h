@@ -35,6 +35,18 @@ struct eacct_gpu {
  */
 int eacct_gpus_detect(const char *drm_root, struct eacct_gpu *out, int max);
 
+struct eacct_nvml_lib;
+struct eacct_nvml_gpu;
+
+/*
+ * Add NVML's GPUs to the @n found in the DRM class: a DRM device at the
+ * same PCI address (nvidia-drm shows one) is the same GPU; the others
+ * become GPUs of their own ("nvidia"). Each gets its /dev/nvidiaN node;
+ * nvml_of[i] is set to GPU i's NVML device. Returns the new count.
+ */
+int eacct_gpus_add_nvml(struct eacct_nvml_lib *lib, struct eacct_gpu *gpus, int n,
+			int max, struct eacct_nvml_gpu **nvml_of);
+
 /* The GPU one of whose nodes is @rdev, or -1. */
 int eacct_gpu_by_node(const struct eacct_gpu *gpus, int n, uint32_t rdev);
 
