@@ -125,7 +125,7 @@ $(VMBIN)/cgroup-events-test: tests/host/cgroup_events_test.c $(B)/bpf/cgroup_eve
 $(B)/tests/%: tests/unit/%.c $(LIB_SRCS) $(LIB_HDRS) | $(B)/tests
 	$(CC) $(USER_CFLAGS) -o $@ $< $(LIB_SRCS) -lcmocka
 $(B)/tests/asan/%: tests/unit/%.c $(LIB_SRCS) $(LIB_HDRS) | $(B)/tests/asan
-	$(CC) $(SAN_FLAGS) $(WARN) -Iinclude/uapi -Iuserspace -o $@ $< $(LIB_SRCS) -lcmocka
+	$(CC) $(SAN_FLAGS) $(WARN) -Iinclude/uapi -Iuserspace -Ibpf -o $@ $< $(LIB_SRCS) -lcmocka
 
 # The NVML test library, loaded by test_nvml through the real dlopen path.
 $(B)/tests/libnvidia-ml.so.1: tests/nvml/fake_nvml.c | $(B)/tests

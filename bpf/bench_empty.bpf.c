@@ -27,4 +27,10 @@ int BPF_PROG(empty_sys_enter, struct pt_regs *regs, long id)
 	return 0;
 }
 
+SEC("tp_btf/sys_exit")
+int BPF_PROG(empty_sys_exit, struct pt_regs *regs, long ret)
+{
+	return 0;
+}
+
 char LICENSE[] SEC("license") = "GPL";

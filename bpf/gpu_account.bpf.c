@@ -52,6 +52,12 @@ struct {
 	__type(value, struct eacct_gpu_task);
 } gpu_tasks SEC(".maps");
 
+/* NVIDIA RM allocations and frees, decoded by eacctd (lib/nvrm.c). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} nv_ioctls SEC(".maps");
+
 const volatile __u32 uvm_major;	/* nvidia-uvm's, 0 if absent */
 struct eacct_gpu_stats stats;
 
@@ -263,6 +269,74 @@ int BPF_PROG(fence_destroy, struct dma_fence *fence)
 
 	if (!bpf_map_delete_elem(&fences, &key))
 		__sync_fetch_and_add(&stats.fences_unsignalled, 1);
+	return 0;
+}
+
+#define NV_ESC_RM_FREE		0x29
+#define NV_ESC_RM_ALLOC		0x2B
+#define NV_ESC_IOCTL_XFER_CMD	(200 + 11)
+
+struct nv_ioctl_xfer {
+	__u32 cmd;
+	__u32 size;
+	__u64 ptr;
+};
+
+/*
+ * An NVIDIA RM allocation or free, after the driver has filled in the
+ * handles and status: its argument goes to eacctd. sys_exit fires for
+ * every system call too: the syscall number and the ioctl's type byte
+ * come first, then the thread's record from gpu_ioctl.
+ */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(gpu_ioctl_exit, struct pt_regs *regs, long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid(), cmd, nr, size, n;
+	struct eacct_nv_ioctl *rec;
+	struct eacct_gpu_task *t;
+	struct nv_ioctl_xfer x;
+	void *arg;
+
+	if (regs->orig_ax != NR_IOCTL)
+		return 0;
+	cmd = regs->si;
+	nr = cmd & 0xff;
+	if (((cmd >> 8) & 0xff) != 'F' ||
+	    (nr != NV_ESC_RM_ALLOC && nr != NV_ESC_RM_FREE && nr != NV_ESC_IOCTL_XFER_CMD))
+		return 0;
+	t = bpf_map_lookup_elem(&gpu_tasks, &tid);
+	if (!t || EACCT_KDEV_MAJOR(t->rdev) != EACCT_NVIDIA_MAJOR || t->fd != (int)regs->di)
+		return 0;
+	arg = (void *)regs->dx;
+	size = (cmd >> 16) & 0x3fff;		/* _IOC_SIZE */
+	__builtin_memset(&x, 0, sizeof(x));
+	if (nr == NV_ESC_IOCTL_XFER_CMD) {
+		if (bpf_probe_read_user(&x, sizeof(x), arg) ||
+		    (x.cmd != NV_ESC_RM_ALLOC && x.cmd != NV_ESC_RM_FREE))
+			return 0;
+		arg = (void *)x.ptr;
+		size = x.size;
+	}
+	rec = bpf_ringbuf_reserve(&nv_ioctls, sizeof(*rec), 0);
+	if (!rec) {
+		__sync_fetch_and_add(&stats.nv_ioctls_lost, 1);
+		return 0;
+	}
+	__builtin_memset(rec, 0, sizeof(*rec));
+	rec->cgroup_id = t->cgroup_id;
+	rec->tgid = bpf_get_current_pid_tgid() >> 32;
+	rec->rdev = t->rdev;
+	rec->cmd = cmd;
+	rec->ret = ret;
+	rec->xfer_cmd = x.cmd;
+	rec->size = size;
+	n = size < EACCT_NV_ARGS ? size : EACCT_NV_ARGS;
+	bpf_probe_read_user(rec->args, n, arg);
+	/* RM_ALLOC: pAllocParms at 16 (NV0080's deviceId comes first). */
+	if ((x.cmd ? x.cmd : nr) == NV_ESC_RM_ALLOC && (size == 32 || size == 48))
+		bpf_probe_read_user(rec->params, sizeof(rec->params),
+				    (void *)*(__u64 *)(rec->args + 16));
+	bpf_ringbuf_submit(rec, 0);
 	return 0;
 }
 

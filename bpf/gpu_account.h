@@ -47,11 +47,31 @@ struct eacct_gpu_task {
 	__s32 fd;
 };
 
+/*
+ * An ioctl on an NVIDIA device file (major 195), as it returned: sent to
+ * eacctd over the nv_ioctls ring buffer and decoded there (lib/nvrm.c).
+ */
+#define EACCT_NV_ARGS		48	/* NVOS64_PARAMETERS, the largest used */
+#define EACCT_NV_PARAMS		16	/* the start of RM_ALLOC's parameters */
+
+struct eacct_nv_ioctl {
+	__u64 cgroup_id;
+	__u32 tgid;
+	__u32 rdev;
+	__u32 cmd;			/* the ioctl command */
+	__s32 ret;			/* what the ioctl returned */
+	__u32 xfer_cmd;			/* NV_ESC_IOCTL_XFER_CMD: the escape it carried */
+	__u32 size;			/* the argument's size (the carried one's for xfer) */
+	__u8 args[EACCT_NV_ARGS];	/* the argument, after the call */
+	__u8 params[EACCT_NV_PARAMS];	/* RM_ALLOC: *pAllocParms */
+};
+
 struct eacct_gpu_stats {
 	__u64 use_map_full;		/* ioctls or busy time dropped: gpu_use full */
 	__u64 fence_map_full;		/* fences not followed: fences full */
 	__u64 fences_unsignalled;	/* destroyed without a signal */
 	__u64 claim_races;		/* a credit lost its compare-and-swap 8 times: late */
+	__u64 nv_ioctls_lost;		/* NVIDIA ioctls not sent: ring buffer full */
 };
 
 #endif /* EACCT_GPU_ACCOUNT_H */

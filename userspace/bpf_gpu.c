@@ -11,11 +11,11 @@
 #include "gpu_account.skel.h"
 
 static const char *const pinned_maps[] = {
-	"gpu_use", "gpu_fences", "gpu_tasks", "gpu_bss",
+	"gpu_use", "gpu_fences", "gpu_tasks", "gpu_bss", "gpu_nv_ioctls",
 };
 static const char *const pinned_links[] = {
 	"link_gpu_ioctl", "link_fence_init", "link_fence_signaled",
-	"link_fence_destroy",
+	"link_fence_destroy", "link_gpu_ioctl_exit",
 };
 #define NR_MAPS (sizeof(pinned_maps) / sizeof(pinned_maps[0]))
 #define NR_LINKS (sizeof(pinned_links) / sizeof(pinned_links[0]))
@@ -60,7 +60,7 @@ static struct bpf_map *map_at(struct gpu_account_bpf *skel, size_t i)
 {
 	struct bpf_map *maps[NR_MAPS] = {
 		skel->maps.gpu_use, skel->maps.fences, skel->maps.gpu_tasks,
-		skel->maps.bss,
+		skel->maps.bss, skel->maps.nv_ioctls,
 	};
 	return maps[i];
 }
@@ -70,6 +70,7 @@ static struct bpf_link **link_at(struct gpu_account_bpf *skel, size_t i)
 	struct bpf_link **links[NR_LINKS] = {
 		&skel->links.gpu_ioctl, &skel->links.fence_init,
 		&skel->links.fence_signaled, &skel->links.fence_destroy,
+		&skel->links.gpu_ioctl_exit,
 	};
 	return links[i];
 }
@@ -208,4 +209,9 @@ void eacct_bpf_gpu_close(struct eacct_bpf_gpu *g)
 {
 	gpu_account_bpf__destroy(g->skel);
 	memset(g, 0, sizeof(*g));
+}
+
+int eacct_bpf_gpu_nv_ioctls(struct eacct_bpf_gpu *g)
+{
+	return bpf_map__fd(g->skel->maps.nv_ioctls);
 }

@@ -35,6 +35,8 @@ int eacct_bpf_gpu_read(struct eacct_bpf_gpu *g, struct eacct_gpu_key **keys,
 /* Remove one entry (a cgroup gone for good); its last value is returned. */
 int eacct_bpf_gpu_take(struct eacct_bpf_gpu *g, const struct eacct_gpu_key *key,
 		       struct eacct_gpu_use *last);
+/* The ring buffer of NVIDIA RM ioctls (struct eacct_nv_ioctl). */
+int eacct_bpf_gpu_nv_ioctls(struct eacct_bpf_gpu *g);
 void eacct_bpf_gpu_stats(struct eacct_bpf_gpu *g, struct eacct_gpu_stats *out);
 void eacct_bpf_gpu_close(struct eacct_bpf_gpu *g);
 

@@ -572,6 +572,13 @@ static int charge_gpu(struct eacct_batch *b, struct domain *dom,
 	charge = act + max;
 	if (dom->nvml)
 		n = nvml_split_basis(dom, &ids, &act, &charge, &max, &method, &label);
+	if (!n && d.gpu_loaded && d.gpu_nvml[dom->gpu]) {
+		/* NVIDIA, no NVML samples: RM's device instance is the minor. */
+		n = gpu_activity_nv_contexts(&d.gpu, (int)d.gpu_nvml[dom->gpu]->minor,
+					     ids, act, max);
+		method = n ? EACCT_GPU_BY_CONTEXTS : EACCT_GPU_BY_NOTHING;
+		label = eacct_gpu_method_name(method);
+	}
 	if (!n && d.gpu_loaded) {
 		n = gpu_activity_split_basis(&d.gpu, dom->gpu, ids, act, max, &method);
 		label = eacct_gpu_method_name(method);
@@ -948,6 +955,9 @@ static void start_gpu(void)
 		eacct_bpf_gpu_close(&d.gpu.bpf);
 		return;
 	}
+	err = gpu_activity_start(&d.gpu);
+	if (err)
+		logmsg("NVIDIA RM ioctls not followed: %s", strerror(-err));
 	d.gpu_loaded = true;
 	logmsg("GPU use from BPF (ioctls on DRM and NVIDIA devices, dma_fence busy time)%s",
 	       d.gpu.bpf.reused ? ": pinned programs still running" : "");
@@ -1183,8 +1193,10 @@ int main(int argc, char **argv)
 		interval();
 	}
 	eacct_bpf_cpu_close(&d.bpf);
-	if (d.gpu_loaded)
+	if (d.gpu_loaded) {
+		gpu_activity_stop(&d.gpu);
 		eacct_bpf_gpu_close(&d.gpu.bpf);
+	}
 	eacct_nvml_close(d.nvml);
 	close(d.dev);
 	return 0;

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <bpf/libbpf.h>
 
 #include "gpu_activity.h"
 
@@ -10,11 +12,12 @@ static const char *const method_names[] = {
 	[EACCT_GPU_BY_BUSY_TIME] = "fence busy time",
 	[EACCT_GPU_BY_IOCTLS] = "ioctl count",
 	[EACCT_GPU_BY_NVML] = "NVML",
+	[EACCT_GPU_BY_CONTEXTS] = "live NVIDIA work contexts (RM ioctls)",
 };
 
 const char *eacct_gpu_method_name(enum eacct_gpu_method m)
 {
-	return m <= EACCT_GPU_BY_NVML ? method_names[m] : "?";
+	return m <= EACCT_GPU_BY_CONTEXTS ? method_names[m] : "?";
 }
 
 static int cmp_key(const struct eacct_gpu_key *x, const struct eacct_gpu_key *y)
@@ -66,6 +69,53 @@ static void advance(struct gpu_user *u, const struct eacct_gpu_use *v)
 	u->ioctls = v->ioctls;
 }
 
+static int on_nv_ioctl(void *ctx, void *data, size_t len)
+{
+	struct eacct_nvrm *t = ctx;
+
+	if (len < sizeof(struct eacct_nv_ioctl))
+		t->failed++;
+	else
+		eacct_nvrm_apply(t, data);
+	return 0;
+}
+
+int gpu_activity_start(struct gpu_activity *a)
+{
+	eacct_nvrm_init(&a->nvrm);
+	a->nv_rb = ring_buffer__new(eacct_bpf_gpu_nv_ioctls(&a->bpf), on_nv_ioctl,
+				    &a->nvrm, NULL);
+	return a->nv_rb ? 0 : -errno;
+}
+
+void gpu_activity_stop(struct gpu_activity *a)
+{
+	ring_buffer__free(a->nv_rb);
+	a->nv_rb = NULL;
+	eacct_nvrm_free(&a->nvrm);
+}
+
+/* RM frees a process's objects when it closes the device: so do we. */
+static void forget_exited(struct eacct_nvrm *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nr; i++) {
+		uint32_t tgid = t->objs[i].tgid;
+
+		if (kill((pid_t)tgid, 0) && errno == ESRCH) {
+			eacct_nvrm_forget_process(t, tgid);
+			i = (size_t)-1;	/* the table moved: from the start */
+		}
+	}
+}
+
+size_t gpu_activity_nv_contexts(const struct gpu_activity *a, int device,
+				uint64_t *ids, uint64_t *act, size_t max)
+{
+	return eacct_nvrm_split(&a->nvrm, device, ids, act, max);
+}
+
 int gpu_activity_read(struct gpu_activity *a, const struct eacct_gpu *gpus,
 		      int nr_gpus, unsigned int prune_after, bool baseline_only)
 {
@@ -83,6 +133,10 @@ int gpu_activity_read(struct gpu_activity *a, const struct eacct_gpu *gpus,
 			continue;
 		advance(u, &last);
 		u->gone = true;
+	}
+	if (a->nv_rb) {
+		ring_buffer__consume(a->nv_rb);
+		forget_exited(&a->nvrm);
 	}
 	err = eacct_bpf_gpu_credit(&a->bpf);
 	if (!err)

@@ -12,12 +12,16 @@
 
 #include "bpf_gpu.h"
 #include "lib/gpu.h"
+#include "lib/nvrm.h"
+
+struct ring_buffer;
 
 enum eacct_gpu_method {
 	EACCT_GPU_BY_NOTHING,		/* nobody used it: all idle */
 	EACCT_GPU_BY_BUSY_TIME,		/* fences: submit to signal */
 	EACCT_GPU_BY_IOCTLS,		/* no fences seen: ioctl counts */
 	EACCT_GPU_BY_NVML,		/* NVML per-process samples */
+	EACCT_GPU_BY_CONTEXTS,		/* live NVIDIA work contexts (RM ioctls) */
 };
 
 const char *eacct_gpu_method_name(enum eacct_gpu_method m);
@@ -36,7 +40,20 @@ struct gpu_activity {
 	struct eacct_bpf_gpu bpf;
 	struct gpu_user *users;		/* sorted by key */
 	size_t nr, cap;
+	struct ring_buffer *nv_rb;	/* NVIDIA RM ioctls from BPF */
+	struct eacct_nvrm nvrm;		/* the objects they made */
 };
+
+/* After eacct_bpf_gpu_open(): follow NVIDIA RM ioctls. 0 or -errno. */
+int gpu_activity_start(struct gpu_activity *a);
+void gpu_activity_stop(struct gpu_activity *a);
+
+/*
+ * Live NVIDIA work contexts per cgroup on device instance @device, as
+ * gpu_activity_split_basis() gives its pairs. Returns how many cgroups.
+ */
+size_t gpu_activity_nv_contexts(const struct gpu_activity *a, int device,
+				uint64_t *ids, uint64_t *act, size_t max);
 
 /*
  * Read the map and compute this interval's deltas. With @baseline_only,

@@ -21,7 +21,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/sched.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -73,19 +76,6 @@ static void spin_cpu(double seconds)
 
 	while (cpu_s() < end)
 		;
-}
-
-static void enter_cgroup(const char *name)
-{
-	char path[4400], pid[32];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s/cgroup.procs", base, name);
-	snprintf(pid, sizeof(pid), "%d", getpid());
-	fd = open(path, O_WRONLY);
-	if (fd < 0 || write(fd, pid, strlen(pid)) < 0)
-		_exit(90);
-	close(fd);
 }
 
 /* Each busy process on its own CPU, so both packages of a split see time. */
@@ -143,15 +133,31 @@ static void forky(void)
 	}
 }
 
+/*
+ * A process born in @cgroup (clone3 with CLONE_INTO_CGROUP), as a
+ * container's processes are. One that moves in while running differs
+ * from cpu.stat by the slice under way: with the cpu controller on, the
+ * kernel charges it to the new cgroup; eacct, at cgroup_attach_task
+ * (the only tracepoint, after the move), to the old one.
+ */
 static pid_t run_in(const char *cgroup, void (*fn)(void))
 {
-	pid_t pid = fork();
+	struct clone_args args = { .flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD };
+	char path[4400];
+	pid_t pid;
+	int fd;
 
+	snprintf(path, sizeof(path), "%s/%s", base, cgroup);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	args.cgroup = (__u64)fd;
+	pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 	if (pid == 0) {
-		enter_cgroup(cgroup);
 		fn();
 		_exit(0);
 	}
+	close(fd);
 	return pid;
 }
 

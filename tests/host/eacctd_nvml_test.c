@@ -27,7 +27,7 @@
 
 #include "lib/cgroupfs.h"
 
-#define DIR "/tmp/eacct-nvml-test"
+static char dir[64];
 
 static int passed, failed;
 
@@ -62,11 +62,22 @@ static void write_file(const char *path, const char *text)
 	rename(tmp, path);
 }
 
+/* A file of this run's directory (one per test process: runs may overlap). */
+static const char *path_in(const char *name)
+{
+	static char path[4][128];
+	static int next;
+	char *p = path[next++ % 4];
+
+	snprintf(p, sizeof(path[0]), "%s/%s", dir, name);
+	return p;
+}
+
 static bool log_has(const char *needle)
 {
 	char line[1024];
 	bool found = false;
-	FILE *f = fopen(DIR "/eacctd.log", "r");
+	FILE *f = fopen(path_in("eacctd.log"), "r");
 
 	while (f && !found && fgets(line, sizeof(line), f))
 		found = strstr(line, needle) != NULL;
@@ -79,7 +90,7 @@ static int log_count(const char *needle)
 {
 	char line[1024];
 	int n = 0;
-	FILE *f = fopen(DIR "/eacctd.log", "r");
+	FILE *f = fopen(path_in("eacctd.log"), "r");
 
 	while (f && fgets(line, sizeof(line), f))
 		n += strstr(line, needle) != NULL;
@@ -115,7 +126,7 @@ static int read_batches(uint64_t a, uint64_t b, uint64_t *ea, uint64_t *eb,
 	struct eacct_process_record p;
 	size_t off = 0;
 	uint32_t i;
-	FILE *f = fopen(DIR "/batches", "r");
+	FILE *f = fopen(path_in("batches"), "r");
 
 	*ea = *eb = *gpu_total = 0;
 	*cpu_after = 0;
@@ -164,10 +175,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: eacctd-nvml-test EACCTD NVML_LIBRARY (cgroup2 needed)\n");
 		return 1;
 	}
-	mkdir(DIR, 0755);
-	unlink(DIR "/batches");
-	unlink(DIR "/state");
-	snprintf(base, sizeof(base), "%s/eacct-nvml-test", root);
+	snprintf(dir, sizeof(dir), "/tmp/eacct-nvml-test-%d", getpid());
+	mkdir(dir, 0755);
+	snprintf(base, sizeof(base), "%s/eacct-nvml-test-%d", root, getpid());
 	snprintf(cga, sizeof(cga), "%s/a", base);
 	snprintf(cgb, sizeof(cgb), "%s/b", base);
 	mkdir(base, 0755);
@@ -182,23 +192,23 @@ int main(int argc, char **argv)
 	mj0 = mj;
 	snprintf(script, sizeof(script),
 		 "gpu 0 name=H200 bus=00000000:3B:00.0 minor=0 energy=%" PRIu64 "\n", mj);
-	write_file(DIR "/script", script);
+	write_file(path_in("script"), script);
 	snprintf(conf, sizeof(conf),
 		 "interval = 500\ndevice = %s/batches\nstate_file = %s/state\n"
-		 "bpf_pin_dir = /sys/fs/bpf/eacct-nvml-test\ndrm_root = /nonexistent\n"
+		 "bpf_pin_dir = /sys/fs/bpf/eacct-nvml-test-%d\ndrm_root = /nonexistent\n"
 		 "powercap_root = /nonexistent\nperf_pmu_root = /nonexistent\n"
 		 "msr_root = /nonexistent\nhwmon_root = /nonexistent\n"
-		 "nvml_library = %s\n", DIR, DIR, argv[2]);
-	write_file(DIR "/conf", conf);
-	fclose(fopen(DIR "/batches", "w"));
+		 "nvml_library = %s\n", dir, dir, getpid(), argv[2]);
+	write_file(path_in("conf"), conf);
+	fclose(fopen(path_in("batches"), "w"));
 
 	daemon = fork();
 	if (!daemon) {
-		int fd = open(DIR "/eacctd.log", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int fd = open(path_in("eacctd.log"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
 		dup2(fd, 2);
-		setenv("EACCT_FAKE_NVML", DIR "/script", 1);
-		execl(argv[1], argv[1], "-c", DIR "/conf", (char *)NULL);
+		setenv("EACCT_FAKE_NVML", path_in("script"), 1);
+		execl(argv[1], argv[1], "-c", path_in("conf"), (char *)NULL);
 		_exit(127);
 	}
 	for (i = 0; i < 100 && !log_has("running:"); i++)
@@ -214,11 +224,11 @@ int main(int argc, char **argv)
 			 "gpu 0 name=H200 bus=00000000:3B:00.0 minor=0 energy=%" PRIu64 "\n"
 			 "util 0 pid=%d ts=%d sm=75\nutil 0 pid=%d ts=%d sm=25\n",
 			 mj, pa, i * 1000, pb, i * 1000);
-		write_file(DIR "/script", script);
+		write_file(path_in("script"), script);
 	}
 	usleep(1200 * 1000);	/* two intervals: every joule read */
-	lost_at = file_size(DIR "/batches");
-	write_file(DIR "/script", "gpu 0 name=H200 bus=00000000:3B:00.0 minor=0 energy=rc:15\n");
+	lost_at = file_size(path_in("batches"));
+	write_file(path_in("script"), "gpu 0 name=H200 bus=00000000:3B:00.0 minor=0 energy=rc:15\n");
 	usleep(1600 * 1000);
 	kill(daemon, SIGTERM);
 	waitpid(daemon, &status, 0);
@@ -243,9 +253,11 @@ int main(int argc, char **argv)
 	rmdir(cga);
 	rmdir(cgb);
 	rmdir(base);
-	snprintf(conf, sizeof(conf), "%s -c %s/conf --reset-bpf 2>/dev/null", argv[1], DIR);
+	snprintf(conf, sizeof(conf), "%s -c %s/conf --reset-bpf 2>/dev/null && "
+		 "rmdir /sys/fs/bpf/eacct-nvml-test-%d && rm -rf %s", argv[1], dir,
+		 getpid(), dir);
 	if (system(conf))
-		fprintf(stderr, "eacctd-nvml-test: --reset-bpf failed\n");
+		fprintf(stderr, "eacctd-nvml-test: cleanup failed\n");
 	printf("eacctd-nvml: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
