@@ -87,6 +87,9 @@ $(B)/bin/ioctl-bench: tests/host/ioctl_bench.c tests/host/bpf_stats.h \
 		$(B)/bpf/gpu_account.skel.h $(B)/bpf/bench_empty.skel.h | $(B)/bin
 	$(CC) $(USER_CFLAGS) -Itests/host -o $@ $< -lbpf -lelf -lz
 
+$(B)/bin/gpu-reader-bench: tests/host/gpu_reader_bench.c $(LIB_SRCS) $(LIB_HDRS) | $(B)/bin
+	$(CC) $(USER_CFLAGS) -o $@ $< $(LIB_SRCS)
+
 $(B)/bin/eacctd-bench: tests/host/eacctd_bench.c $(LIB_SRCS) $(LIB_HDRS) | $(B)/bin
 	$(CC) $(USER_CFLAGS) -o $@ $< $(LIB_SRCS)
 

@@ -6,12 +6,14 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-make -s all vm-binaries build/bin/sched-bench build/bin/ioctl-bench build/bin/eacctd-bench
+make -s all vm-binaries build/bin/sched-bench build/bin/ioctl-bench build/bin/gpu-reader-bench \
+	build/bin/eacctd-bench build/tests/libnvidia-ml.so.1
 {
 	build/bin/sched-bench
 	build/bin/sched-bench --two-packages
 	build/bin/sched-bench --two-packages --migrating
 	build/bin/ioctl-bench
+	build/bin/gpu-reader-bench "$top/build/tests/libnvidia-ml.so.1"
 	timeout 600 build/bin/eacctd-bench build/bin/eacctd
 } >build/bench-host.txt
 cat build/bench-host.txt

@@ -91,6 +91,7 @@ static struct {
 	struct eacct_nvml_lib *nvml;
 	struct eacct_nvml_gpu *gpu_nvml[EACCT_MAX_GPUS];	/* by d.gpus index */
 	char cgroup_root[4096];		/* cgroup2 mount: pid -> cgroup */
+	int nr_drm_domains;		/* GPU domains metered by hwmon: fdinfo read */
 	struct cg *cgs;			/* sorted by id */
 	size_t nr_cgs, cap_cgs;
 	struct proc *procs;		/* sorted by key */
@@ -583,6 +584,19 @@ static int charge_gpu(struct eacct_batch *b, struct domain *dom,
 		n = gpu_activity_split_basis(&d.gpu, dom->gpu, ids, act, max, &method);
 		label = eacct_gpu_method_name(method);
 	}
+	/* No fence ended: the driver's own engine time, if it keeps one. */
+	if (method != EACCT_GPU_BY_BUSY_TIME && method != EACCT_GPU_BY_NVML &&
+	    method != EACCT_GPU_BY_CONTEXTS && d.gpu_loaded) {
+		const char *pdev = strrchr(d.gpus[dom->gpu].device, '/');
+		size_t m = gpu_activity_fdinfo_basis(&d.gpu, pdev ? pdev + 1 : "",
+						     d.cgroup_root, ids, act, max);
+
+		if (m) {
+			n = m;
+			method = EACCT_GPU_BY_FDINFO;
+			label = eacct_gpu_method_name(method);
+		}
+	}
 	if (method != EACCT_GPU_BY_NOTHING && label != d.gpu_method_name[dom->gpu]) {
 		logmsg("%s: energy split by %s", dom->name, label);
 		d.gpu_method_name[dom->gpu] = label;
@@ -812,6 +826,8 @@ static int interval(void)
 		return err;
 	}
 	if (d.gpu_loaded) {
+		if (d.nr_drm_domains)
+			gpu_activity_read_fdinfo(&d.gpu, "/proc");
 		err = gpu_activity_read(&d.gpu, d.gpus, d.nr_gpus,
 					d.cfg.prune_after, false);
 		if (err)	/* the GPUs' energy stays idle this once */
@@ -931,6 +947,7 @@ static void setup_gpu_domains(void)
 		dom->id = EACCT_DOMAIN(EACCT_CLASS_GPU, i);
 		dom->meter = &g->meter;
 		dom->last_total = g->meter.total_uj;
+		d.nr_drm_domains++;
 		logmsg("%s (%s, %s): %s %s%s", g->name, g->driver, g->device,
 		       eacct_meter_kind_name(g->meter.kind), g->meter.source,
 		       g->meter.integrated ? " (INTEGRATED power x time)" : "");

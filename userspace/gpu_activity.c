@@ -6,6 +6,7 @@
 #include <bpf/libbpf.h>
 
 #include "gpu_activity.h"
+#include "lib/cgroupfs.h"
 
 static const char *const method_names[] = {
 	[EACCT_GPU_BY_NOTHING] = "unused",
@@ -13,11 +14,12 @@ static const char *const method_names[] = {
 	[EACCT_GPU_BY_IOCTLS] = "ioctl count",
 	[EACCT_GPU_BY_NVML] = "NVML",
 	[EACCT_GPU_BY_CONTEXTS] = "live NVIDIA work contexts (RM ioctls)",
+	[EACCT_GPU_BY_FDINFO] = "fdinfo engine time (drm-engine-*)",
 };
 
 const char *eacct_gpu_method_name(enum eacct_gpu_method m)
 {
-	return m <= EACCT_GPU_BY_CONTEXTS ? method_names[m] : "?";
+	return m <= EACCT_GPU_BY_FDINFO ? method_names[m] : "?";
 }
 
 static int cmp_key(const struct eacct_gpu_key *x, const struct eacct_gpu_key *y)
@@ -93,6 +95,75 @@ void gpu_activity_stop(struct gpu_activity *a)
 	ring_buffer__free(a->nv_rb);
 	a->nv_rb = NULL;
 	eacct_nvrm_free(&a->nvrm);
+	free(a->clients);
+	free(a->prev);
+	free(a->client_delta);
+	a->clients = a->prev = NULL;
+	a->client_delta = NULL;
+}
+
+#define MAX_DRM_CLIENTS 4096
+
+static bool same_client(const struct eacct_drm_client *x, const struct eacct_drm_client *y)
+{
+	return x->client_id == y->client_id && !strcmp(x->pdev, y->pdev) &&
+	       !strcmp(x->driver, y->driver);
+}
+
+int gpu_activity_read_fdinfo(struct gpu_activity *a, const char *proc)
+{
+	struct eacct_drm_client *tmp;
+	int i, k;
+
+	if (!a->clients) {
+		a->clients = calloc(MAX_DRM_CLIENTS, sizeof(*a->clients));
+		a->prev = calloc(MAX_DRM_CLIENTS, sizeof(*a->prev));
+		a->client_delta = calloc(MAX_DRM_CLIENTS, sizeof(*a->client_delta));
+		if (!a->clients || !a->prev || !a->client_delta)
+			return -ENOMEM;
+	}
+	/* This reading becomes the previous one; the new one goes in clients. */
+	tmp = a->prev;
+	a->prev = a->clients;
+	a->nr_prev = a->nr_clients;
+	a->clients = tmp;
+	a->nr_clients = eacct_drm_clients(proc, a->clients, MAX_DRM_CLIENTS);
+	for (i = 0; i < a->nr_clients; i++) {
+		a->client_delta[i] = 0;
+		for (k = 0; k < a->nr_prev; k++) {
+			if (!same_client(&a->clients[i], &a->prev[k]))
+				continue;
+			if (a->clients[i].engine_ns > a->prev[k].engine_ns)
+				a->client_delta[i] = a->clients[i].engine_ns - a->prev[k].engine_ns;
+			break;
+		}
+	}
+	return 0;
+}
+
+size_t gpu_activity_fdinfo_basis(const struct gpu_activity *a, const char *pdev,
+				 const char *cgroup_root, uint64_t *ids,
+				 uint64_t *act, size_t max)
+{
+	size_t n = 0, k;
+	uint64_t id;
+	int i;
+
+	for (i = 0; i < a->nr_clients; i++) {
+		if (!a->client_delta[i] || strcmp(a->clients[i].pdev, pdev) ||
+		    eacct_pid_cgroup_id("/proc", cgroup_root, a->clients[i].pid, &id))
+			continue;
+		for (k = 0; k < n && ids[k] != id; k++)
+			;
+		if (k == n) {
+			if (n == max)
+				continue;
+			ids[n] = id;
+			act[n++] = 0;
+		}
+		act[k] += a->client_delta[i];
+	}
+	return n;
 }
 
 /* RM frees a process's objects when it closes the device: so do we. */

@@ -12,6 +12,7 @@
 
 #include "bpf_gpu.h"
 #include "lib/gpu.h"
+#include "lib/fdinfo.h"
 #include "lib/nvrm.h"
 
 struct ring_buffer;
@@ -22,6 +23,7 @@ enum eacct_gpu_method {
 	EACCT_GPU_BY_IOCTLS,		/* no fences seen: ioctl counts */
 	EACCT_GPU_BY_NVML,		/* NVML per-process samples */
 	EACCT_GPU_BY_CONTEXTS,		/* live NVIDIA work contexts (RM ioctls) */
+	EACCT_GPU_BY_FDINFO,		/* drm-engine-* time from fdinfo */
 };
 
 const char *eacct_gpu_method_name(enum eacct_gpu_method m);
@@ -42,7 +44,21 @@ struct gpu_activity {
 	size_t nr, cap;
 	struct ring_buffer *nv_rb;	/* NVIDIA RM ioctls from BPF */
 	struct eacct_nvrm nvrm;		/* the objects they made */
+	struct eacct_drm_client *clients, *prev;	/* fdinfo, now and before */
+	uint64_t *client_delta;		/* engine ns this interval, per client */
+	int nr_clients, nr_prev;
 };
+
+/* Read every DRM client's fdinfo under @proc; deltas since the last call. */
+int gpu_activity_read_fdinfo(struct gpu_activity *a, const char *proc);
+
+/*
+ * Engine time per cgroup this interval on the device at PCI address
+ * @pdev, from fdinfo; (id, ns) pairs up to @max. Returns how many.
+ */
+size_t gpu_activity_fdinfo_basis(const struct gpu_activity *a, const char *pdev,
+				 const char *cgroup_root, uint64_t *ids,
+				 uint64_t *act, size_t max);
 
 /* After eacct_bpf_gpu_open(): follow NVIDIA RM ioctls. 0 or -errno. */
 int gpu_activity_start(struct gpu_activity *a);

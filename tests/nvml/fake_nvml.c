@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX 8
+#define MAX 128
 
 struct sample {
 	unsigned int pid;
