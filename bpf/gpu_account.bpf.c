@@ -291,7 +291,8 @@ struct nv_ioctl_xfer {
 SEC("tp_btf/sys_exit")
 int BPF_PROG(gpu_ioctl_exit, struct pt_regs *regs, long ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid(), cmd, nr, size, n;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid(), cmd, nr, size;
+	__u64 n;
 	struct eacct_nv_ioctl *rec;
 	struct eacct_gpu_task *t;
 	struct nv_ioctl_xfer x;
@@ -330,7 +331,9 @@ int BPF_PROG(gpu_ioctl_exit, struct pt_regs *regs, long ret)
 	rec->ret = ret;
 	rec->xfer_cmd = x.cmd;
 	rec->size = size;
-	n = size < EACCT_NV_ARGS ? size : EACCT_NV_ARGS;
+	n = size < EACCT_NV_COPY ? size : EACCT_NV_COPY;
+	/* A bound the 6.1 verifier sees on the register it checks. */
+	asm volatile("%[n] &= 63" : [n] "+r"(n));
 	bpf_probe_read_user(rec->args, n, arg);
 	/* RM_ALLOC: pAllocParms at 16 (NV0080's deviceId comes first). */
 	if ((x.cmd ? x.cmd : nr) == NV_ESC_RM_ALLOC && (size == 32 || size == 48))

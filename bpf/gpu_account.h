@@ -51,7 +51,8 @@ struct eacct_gpu_task {
  * An ioctl on an NVIDIA device file (major 195), as it returned: sent to
  * eacctd over the nv_ioctls ring buffer and decoded there (lib/nvrm.c).
  */
-#define EACCT_NV_ARGS		48	/* NVOS64_PARAMETERS, the largest used */
+#define EACCT_NV_ARGS		64	/* room for NVOS64_PARAMETERS (48), the largest */
+#define EACCT_NV_COPY		48	/* what is copied of it at most */
 #define EACCT_NV_PARAMS		16	/* the start of RM_ALLOC's parameters */
 
 struct eacct_nv_ioctl {
