@@ -902,6 +902,18 @@ static void add_nvml_gpus(void)
 					d.gpu_nvml);
 }
 
+static struct domain *new_gpu_domain(int gpu)
+{
+	struct domain *dom = &d.domains[d.nr_domains++];
+
+	memset(dom, 0, sizeof(*dom));
+	memcpy(dom->name, d.gpus[gpu].name, sizeof(d.gpus[gpu].name));
+	dom->gpu = gpu;
+	dom->pkg = -1;
+	dom->id = EACCT_DOMAIN(EACCT_CLASS_GPU, gpu);
+	return dom;
+}
+
 /*
  * One domain per GPU with an energy meter. GPU use is counted by BPF on
  * every GPU; one without a meter is reported and not charged.
@@ -919,12 +931,7 @@ static void setup_gpu_domains(void)
 		g = &d.gpus[i];
 		ng = d.gpu_nvml[i];
 		if (ng && (!g->has_meter || !g->meter.usable) && !ng->lost && !ng->error[0]) {
-			dom = &d.domains[d.nr_domains++];
-			memset(dom, 0, sizeof(*dom));
-			snprintf(dom->name, sizeof(dom->name), "%s", g->name);
-			dom->gpu = i;
-			dom->pkg = -1;
-			dom->id = EACCT_DOMAIN(EACCT_CLASS_GPU, i);
+			dom = new_gpu_domain(i);
 			dom->nvml = ng;
 			dom->last_total = ng->total_uj;
 			logmsg("%s (%s, %s, %s): NVML %s%s", g->name, ng->name, g->driver,
@@ -939,12 +946,7 @@ static void setup_gpu_domains(void)
 			       g->has_meter ? g->meter.error : ng ? ng->error : "");
 			continue;
 		}
-		dom = &d.domains[d.nr_domains++];
-		memset(dom, 0, sizeof(*dom));
-		snprintf(dom->name, sizeof(dom->name), "%s", g->name);
-		dom->gpu = i;
-		dom->pkg = -1;
-		dom->id = EACCT_DOMAIN(EACCT_CLASS_GPU, i);
+		dom = new_gpu_domain(i);
 		dom->meter = &g->meter;
 		dom->last_total = g->meter.total_uj;
 		d.nr_drm_domains++;

@@ -91,6 +91,16 @@ static int read_u64_file(const char *path, uint64_t *val)
 	return errno || end == buf ? -EINVAL : 0;
 }
 
+void eacct_add_uj(double uj, double *frac, uint64_t *total)
+{
+	uint64_t whole;
+
+	uj += *frac;
+	whole = (uint64_t)uj;
+	*frac = uj - (double)whole;
+	*total += whole;
+}
+
 uint64_t eacct_counter_delta(uint64_t prev, uint64_t now, uint64_t wrap)
 {
 	if (now >= prev)
@@ -158,17 +168,13 @@ static uint64_t monotonic_ns(void)
  */
 static int read_integrated(struct eacct_meter *m)
 {
-	uint64_t power, now = monotonic_ns(), whole;
-	double uj;
+	uint64_t power, now = monotonic_ns();
 	int err = read_raw(m, &power);
 
 	if (err)
 		return err;
-	uj = (double)(m->last_power_uw + power) / 2.0 *
-	     (double)(now - m->last_raw) / 1e9 + m->frac_uj;
-	whole = (uint64_t)uj;
-	m->frac_uj = uj - (double)whole;
-	m->total_uj += whole;
+	eacct_add_uj((double)(m->last_power_uw + power) / 2.0 *
+		     (double)(now - m->last_raw) / 1e9, &m->frac_uj, &m->total_uj);
 	m->last_raw = now;
 	m->last_power_uw = power;
 	return 0;
@@ -176,8 +182,7 @@ static int read_integrated(struct eacct_meter *m)
 
 int eacct_meter_read(struct eacct_meter *m)
 {
-	uint64_t raw, whole;
-	double uj;
+	uint64_t raw;
 	int err;
 
 	if (m->kind == EACCT_METER_HWMON_POWER)
@@ -185,11 +190,8 @@ int eacct_meter_read(struct eacct_meter *m)
 	err = read_raw(m, &raw);
 	if (err)
 		return err;
-	uj = (double)eacct_counter_delta(m->last_raw, raw, m->wrap) *
-	     m->uj_per_unit + m->frac_uj;
-	whole = (uint64_t)uj;
-	m->frac_uj = uj - (double)whole;
-	m->total_uj += whole;
+	eacct_add_uj((double)eacct_counter_delta(m->last_raw, raw, m->wrap) *
+		     m->uj_per_unit, &m->frac_uj, &m->total_uj);
 	m->last_raw = raw;
 	return 0;
 }

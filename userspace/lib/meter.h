@@ -87,6 +87,9 @@ struct eacct_meter *eacct_meter_pick(struct eacct_meter *m, int n,
 int eacct_meter_read(struct eacct_meter *m);
 void eacct_meter_close(struct eacct_meter *m);
 
+/* Add @uj to *total, carrying the sub-microjoule remainder in *frac. */
+void eacct_add_uj(double uj, double *frac, uint64_t *total);
+
 /* Raw counter delta across one wraparound at @wrap (0: never wraps). */
 uint64_t eacct_counter_delta(uint64_t prev, uint64_t now, uint64_t wrap);
 

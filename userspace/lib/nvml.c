@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "meter.h"
 #include "nvml.h"
 
 /* As in nvml.h. */
@@ -213,9 +214,8 @@ int eacct_nvml_read_energy(struct eacct_nvml_lib *lib, struct eacct_nvml_gpu *g)
 {
 	unsigned long long mj;
 	unsigned int mw;
-	uint64_t now, whole;
+	uint64_t now;
 	nvml_return r;
-	double uj;
 
 	if (g->lost)
 		return -ENODEV;
@@ -235,10 +235,8 @@ int eacct_nvml_read_energy(struct eacct_nvml_lib *lib, struct eacct_nvml_gpu *g)
 		return failed(lib, g, "nvmlDeviceGetPowerUsage", r);
 	now = now_ns();
 	/* mW x ns = 1e-12 J: divide by 1e6 for uJ. */
-	uj = ((double)g->last_mw + mw) / 2.0 * (double)(now - g->last_ns) / 1e6 + g->frac_uj;
-	whole = (uint64_t)uj;
-	g->frac_uj = uj - (double)whole;
-	g->total_uj += whole;
+	eacct_add_uj(((double)g->last_mw + mw) / 2.0 * (double)(now - g->last_ns) / 1e6,
+		     &g->frac_uj, &g->total_uj);
 	g->last_mw = mw;
 	g->last_ns = now;
 	return 0;
