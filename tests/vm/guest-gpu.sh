@@ -57,13 +57,13 @@ while ! grep -q "running:" /tmp/eacctd-gpu.log && [ $i -lt 100 ]; do sleep 0.1; 
 rm /tmp/gmeter-pause
 
 # Busy 3:1: three processes in "three", one in "one", each keeping a
-# fence in flight without pause (50 ms each, the same shape for all, so
+# fence in flight without pause (100 ms each, the same shape for all, so
 # the TCG overheads cancel).
 for k in 1 2 3; do
-	sh -c 'echo $$ > '$cg'/three/cgroup.procs; exec /vgem-client /dev/dri/card0 50 0 60' &
+	sh -c 'echo $$ > '$cg'/three/cgroup.procs; exec /vgem-client /dev/dri/card0 100 0 30' &
 	eval t$k=\$!
 done
-sh -c 'echo $$ > '$cg'/one/cgroup.procs; exec /vgem-client /dev/dri/card0 50 0 60' &
+sh -c 'echo $$ > '$cg'/one/cgroup.procs; exec /vgem-client /dev/dri/card0 100 0 30' &
 b=$!
 ra=0
 for p in $t1 $t2 $t3; do wait $p || ra=1; done
