@@ -158,16 +158,28 @@ int BPF_PROG(fence_init, struct dma_fence *fence)
 	struct eacct_fence_key key = {
 		.context = fence->context, .seqno = fence->seqno,
 	};
+	struct eacct_fence_key pair = { .context = key.context - 1, .seqno = key.seqno };
 	struct eacct_gpu_task *t = in_gpu_ioctl();
-	struct eacct_fence f = {};
+	struct eacct_fence f = {}, *p;
 
 	if (!t)
 		return 0;
 	f.cgroup_id = t->cgroup_id;
 	f.rdev = t->rdev;
+	f.lock = (__u64)fence->lock;
 	f.start_ns = bpf_ktime_get_ns();
 	if (bpf_map_update_elem(&fences, &key, &f, BPF_ANY))
 		__sync_fetch_and_add(&stats.fence_map_full, 1);
+	/*
+	 * drm_sched (amdgpu, xe, v3d, panfrost, ...) makes two fences per job
+	 * in the submitting ioctl: "scheduled" (context C) and "finished"
+	 * (C + 1), same seqno, same lock. Only the finished one spans the
+	 * job; the scheduled one ends when the job starts running.
+	 */
+	p = bpf_map_lookup_elem(&fences, &pair);
+	if (p && p->lock == f.lock && p->cgroup_id == f.cgroup_id &&
+	    !bpf_map_delete_elem(&fences, &pair))
+		__sync_fetch_and_add(&stats.sched_pairs, 1);
 	return 0;
 }
 

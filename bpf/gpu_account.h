@@ -36,6 +36,7 @@ struct eacct_fence_key {
 struct eacct_fence {
 	__u64 cgroup_id;
 	__u64 start_ns;			/* busy time credited up to here */
+	__u64 lock;			/* the fence's lock: pairs drm_sched fences */
 	__u32 rdev;
 	__u32 pad;
 };
@@ -73,6 +74,7 @@ struct eacct_gpu_stats {
 	__u64 fences_unsignalled;	/* destroyed without a signal */
 	__u64 claim_races;		/* a credit lost its compare-and-swap 8 times: late */
 	__u64 nv_ioctls_lost;		/* NVIDIA ioctls not sent: ring buffer full */
+	__u64 sched_pairs;		/* drm_sched "scheduled" fences dropped */
 };
 
 #endif /* EACCT_GPU_ACCOUNT_H */
