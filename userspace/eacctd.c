@@ -86,8 +86,7 @@ static struct {
 	int nr_gpus;
 	struct gpu_activity gpu;	/* its BPF loaded: gpu_loaded */
 	bool gpu_loaded;
-	enum eacct_gpu_method gpu_method[EACCT_MAX_GPUS];	/* last logged */
-	const char *gpu_method_name[EACCT_MAX_GPUS];
+	const char *gpu_method_name[EACCT_MAX_GPUS];	/* last logged */
 	struct eacct_nvml_lib *nvml;
 	struct eacct_nvml_gpu *gpu_nvml[EACCT_MAX_GPUS];	/* by d.gpus index */
 	char cgroup_root[4096];		/* cgroup2 mount: pid -> cgroup */
@@ -516,7 +515,7 @@ static size_t nvml_split_basis(struct domain *dom, uint64_t **ids, uint64_t **ac
 			       enum eacct_gpu_method *method, const char **label)
 {
 	struct eacct_nvml_use use[256];
-	size_t n = 0, k;
+	size_t n = 0;
 	uint64_t id, *buf;
 	bool by_memory;
 	int nr, i;
@@ -537,13 +536,7 @@ static size_t nvml_split_basis(struct domain *dom, uint64_t **ids, uint64_t **ac
 	for (i = 0; i < nr; i++) {
 		if (eacct_pid_cgroup_id("/proc", d.cgroup_root, use[i].pid, &id))
 			continue;	/* exited: its share goes to the others */
-		for (k = 0; k < n && (*ids)[k] != id; k++)
-			;
-		if (k == n) {
-			(*ids)[n] = id;
-			(*act)[n++] = 0;
-		}
-		(*act)[k] += use[i].weight;
+		n = eacct_tally(*ids, *act, n, *max, id, use[i].weight);
 	}
 	*method = EACCT_GPU_BY_NVML;
 	*label = by_memory ? "NVML process memory (MIG: no per-process utilisation)" :
@@ -552,15 +545,51 @@ static size_t nvml_split_basis(struct domain *dom, uint64_t **ids, uint64_t **ac
 }
 
 /*
- * A GPU's energy, split over the cgroups that used it by fence busy time
- * (capacity: the GPU busy all interval) or, with no fence seen, by their
- * ioctls; the method is logged whenever it changes.
+ * Who used a GPU this interval, by the best measure there is: NVML's
+ * per-process samples; on NVIDIA without them, the live work contexts;
+ * fence busy time; where no fence ended, the driver's fdinfo engine
+ * time; last, the ioctl count. (id, activity) pairs in the arrays.
+ */
+static size_t gpu_split_basis(struct domain *dom, uint64_t **ids, uint64_t **act,
+			      uint64_t **charge, size_t *max,
+			      enum eacct_gpu_method *method, const char **label)
+{
+	const char *pdev = strrchr(d.gpus[dom->gpu].device, '/');
+	size_t n = 0, m;
+
+	if (dom->nvml)
+		n = nvml_split_basis(dom, ids, act, charge, max, method, label);
+	if (n || !d.gpu_loaded)
+		return n;
+	if (d.gpu_nvml[dom->gpu]) {
+		/* RM's device instance is taken to be the /dev/nvidiaN minor. */
+		n = gpu_activity_nv_contexts(&d.gpu, (int)d.gpu_nvml[dom->gpu]->minor,
+					     *ids, *act, *max);
+		*method = EACCT_GPU_BY_CONTEXTS;
+	}
+	if (!n)
+		n = gpu_activity_split_basis(&d.gpu, dom->gpu, *ids, *act, *max, method);
+	if (*method == EACCT_GPU_BY_NOTHING || *method == EACCT_GPU_BY_IOCTLS) {
+		m = gpu_activity_fdinfo_basis(&d.gpu, pdev ? pdev + 1 : "", *ids, *act, *max);
+		if (m) {
+			n = m;
+			*method = EACCT_GPU_BY_FDINFO;
+		}
+	}
+	*label = eacct_gpu_method_name(*method);
+	return n;
+}
+
+/*
+ * A GPU's energy, split over the cgroups that used it (gpu_split_basis);
+ * with busy time the capacity is the GPU busy all interval. The method
+ * is logged whenever it changes.
  */
 static int charge_gpu(struct eacct_batch *b, struct domain *dom,
 		      uint64_t interval_ns)
 {
 	enum eacct_gpu_method method = EACCT_GPU_BY_NOTHING;
-	size_t max = d.gpu.nr + 1, n = 0, i;
+	size_t max = d.gpu.nr + 1, n, i;
 	uint64_t *ids, *act, *charge, energy, idle;
 	const char *label = NULL;
 	int err = 0;
@@ -571,32 +600,7 @@ static int charge_gpu(struct eacct_batch *b, struct domain *dom,
 		return -ENOMEM;
 	act = ids + max;
 	charge = act + max;
-	if (dom->nvml)
-		n = nvml_split_basis(dom, &ids, &act, &charge, &max, &method, &label);
-	if (!n && d.gpu_loaded && d.gpu_nvml[dom->gpu]) {
-		/* NVIDIA, no NVML samples: RM's device instance is the minor. */
-		n = gpu_activity_nv_contexts(&d.gpu, (int)d.gpu_nvml[dom->gpu]->minor,
-					     ids, act, max);
-		method = n ? EACCT_GPU_BY_CONTEXTS : EACCT_GPU_BY_NOTHING;
-		label = eacct_gpu_method_name(method);
-	}
-	if (!n && d.gpu_loaded) {
-		n = gpu_activity_split_basis(&d.gpu, dom->gpu, ids, act, max, &method);
-		label = eacct_gpu_method_name(method);
-	}
-	/* No fence ended: the driver's own engine time, if it keeps one. */
-	if (method != EACCT_GPU_BY_BUSY_TIME && method != EACCT_GPU_BY_NVML &&
-	    method != EACCT_GPU_BY_CONTEXTS && d.gpu_loaded) {
-		const char *pdev = strrchr(d.gpus[dom->gpu].device, '/');
-		size_t m = gpu_activity_fdinfo_basis(&d.gpu, pdev ? pdev + 1 : "",
-						     d.cgroup_root, ids, act, max);
-
-		if (m) {
-			n = m;
-			method = EACCT_GPU_BY_FDINFO;
-			label = eacct_gpu_method_name(method);
-		}
-	}
+	n = gpu_split_basis(dom, &ids, &act, &charge, &max, &method, &label);
 	if (method != EACCT_GPU_BY_NOTHING && label != d.gpu_method_name[dom->gpu]) {
 		logmsg("%s: energy split by %s", dom->name, label);
 		d.gpu_method_name[dom->gpu] = label;
@@ -827,7 +831,7 @@ static int interval(void)
 	}
 	if (d.gpu_loaded) {
 		if (d.nr_drm_domains)
-			gpu_activity_read_fdinfo(&d.gpu, "/proc");
+			gpu_activity_read_fdinfo(&d.gpu, "/proc", d.cgroup_root);
 		err = gpu_activity_read(&d.gpu, d.gpus, d.nr_gpus,
 					d.cfg.prune_after, false);
 		if (err)	/* the GPUs' energy stays idle this once */

@@ -6,6 +6,7 @@
 #include <bpf/libbpf.h>
 
 #include "gpu_activity.h"
+#include "lib/attrib.h"
 #include "lib/cgroupfs.h"
 
 static const char *const method_names[] = {
@@ -98,8 +99,9 @@ void gpu_activity_stop(struct gpu_activity *a)
 	free(a->clients);
 	free(a->prev);
 	free(a->client_delta);
+	free(a->client_cgroup);
 	a->clients = a->prev = NULL;
-	a->client_delta = NULL;
+	a->client_delta = a->client_cgroup = NULL;
 }
 
 #define MAX_DRM_CLIENTS 4096
@@ -110,7 +112,8 @@ static bool same_client(const struct eacct_drm_client *x, const struct eacct_drm
 	       !strcmp(x->driver, y->driver);
 }
 
-int gpu_activity_read_fdinfo(struct gpu_activity *a, const char *proc)
+int gpu_activity_read_fdinfo(struct gpu_activity *a, const char *proc,
+			     const char *cgroup_root)
 {
 	struct eacct_drm_client *tmp;
 	int i, k;
@@ -119,7 +122,8 @@ int gpu_activity_read_fdinfo(struct gpu_activity *a, const char *proc)
 		a->clients = calloc(MAX_DRM_CLIENTS, sizeof(*a->clients));
 		a->prev = calloc(MAX_DRM_CLIENTS, sizeof(*a->prev));
 		a->client_delta = calloc(MAX_DRM_CLIENTS, sizeof(*a->client_delta));
-		if (!a->clients || !a->prev || !a->client_delta)
+		a->client_cgroup = calloc(MAX_DRM_CLIENTS, sizeof(*a->client_cgroup));
+		if (!a->clients || !a->prev || !a->client_delta || !a->client_cgroup)
 			return -ENOMEM;
 	}
 	/* This reading becomes the previous one; the new one goes in clients. */
@@ -137,47 +141,44 @@ int gpu_activity_read_fdinfo(struct gpu_activity *a, const char *proc)
 				a->client_delta[i] = a->clients[i].engine_ns - a->prev[k].engine_ns;
 			break;
 		}
+		/* Once per client, whatever the number of GPUs asking. */
+		if (a->client_delta[i] &&
+		    eacct_pid_cgroup_id(proc, cgroup_root, a->clients[i].pid,
+					&a->client_cgroup[i]))
+			a->client_delta[i] = 0;	/* gone: its share goes to the others */
 	}
 	return 0;
 }
 
 size_t gpu_activity_fdinfo_basis(const struct gpu_activity *a, const char *pdev,
-				 const char *cgroup_root, uint64_t *ids,
-				 uint64_t *act, size_t max)
+				 uint64_t *ids, uint64_t *act, size_t max)
 {
-	size_t n = 0, k;
-	uint64_t id;
+	size_t n = 0;
 	int i;
 
-	for (i = 0; i < a->nr_clients; i++) {
-		if (!a->client_delta[i] || strcmp(a->clients[i].pdev, pdev) ||
-		    eacct_pid_cgroup_id("/proc", cgroup_root, a->clients[i].pid, &id))
-			continue;
-		for (k = 0; k < n && ids[k] != id; k++)
-			;
-		if (k == n) {
-			if (n == max)
-				continue;
-			ids[n] = id;
-			act[n++] = 0;
-		}
-		act[k] += a->client_delta[i];
-	}
+	for (i = 0; i < a->nr_clients; i++)
+		if (a->client_delta[i] && !strcmp(a->clients[i].pdev, pdev))
+			n = eacct_tally(ids, act, n, max, a->client_cgroup[i],
+					a->client_delta[i]);
 	return n;
 }
 
 /* RM frees a process's objects when it closes the device: so do we. */
 static void forget_exited(struct eacct_nvrm *t)
 {
-	size_t i;
+	uint32_t alive = 0, tgid;
+	size_t i = 0;
 
-	for (i = 0; i < t->nr; i++) {
-		uint32_t tgid = t->objs[i].tgid;
-
-		if (kill((pid_t)tgid, 0) && errno == ESRCH) {
-			eacct_nvrm_forget_process(t, tgid);
-			i = (size_t)-1;	/* the table moved: from the start */
+	/* A process's objects are mostly neighbours: one kill(0) for a run. */
+	while (i < t->nr) {
+		tgid = t->objs[i].tgid;
+		if (tgid == alive || !kill((pid_t)tgid, 0) || errno != ESRCH) {
+			alive = tgid;
+			i++;
+			continue;
 		}
+		/* Removal keeps the order: the objects before i stay put. */
+		eacct_nvrm_forget_process(t, tgid);
 	}
 }
 

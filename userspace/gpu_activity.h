@@ -46,19 +46,23 @@ struct gpu_activity {
 	struct eacct_nvrm nvrm;		/* the objects they made */
 	struct eacct_drm_client *clients, *prev;	/* fdinfo, now and before */
 	uint64_t *client_delta;		/* engine ns this interval, per client */
+	uint64_t *client_cgroup;	/* its cgroup, where the delta is not 0 */
 	int nr_clients, nr_prev;
 };
 
-/* Read every DRM client's fdinfo under @proc; deltas since the last call. */
-int gpu_activity_read_fdinfo(struct gpu_activity *a, const char *proc);
+/*
+ * Read every DRM client's fdinfo under @proc: deltas since the last call,
+ * and the cgroup (under the cgroup2 mount @cgroup_root) of those used.
+ */
+int gpu_activity_read_fdinfo(struct gpu_activity *a, const char *proc,
+			     const char *cgroup_root);
 
 /*
  * Engine time per cgroup this interval on the device at PCI address
  * @pdev, from fdinfo; (id, ns) pairs up to @max. Returns how many.
  */
 size_t gpu_activity_fdinfo_basis(const struct gpu_activity *a, const char *pdev,
-				 const char *cgroup_root, uint64_t *ids,
-				 uint64_t *act, size_t max);
+				 uint64_t *ids, uint64_t *act, size_t max);
 
 /* After eacct_bpf_gpu_open(): follow NVIDIA RM ioctls. 0 or -errno. */
 int gpu_activity_start(struct gpu_activity *a);

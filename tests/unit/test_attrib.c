@@ -100,6 +100,26 @@ static void test_policy_names(void **state)
 }
 
 /* Two million random intervals: conservation and per-share bounds. */
+/* Activity gathered per id: appended in first-seen order, bounded. */
+static void test_tally(void **state)
+{
+	uint64_t ids[2], act[2];
+	size_t n = 0;
+
+	(void)state;
+	n = eacct_tally(ids, act, n, 2, 7, 10);
+	n = eacct_tally(ids, act, n, 2, 9, 1);
+	n = eacct_tally(ids, act, n, 2, 7, 5);
+	assert_int_equal(n, 2);
+	assert_int_equal(ids[0], 7);
+	assert_int_equal(act[0], 15);
+	assert_int_equal(ids[1], 9);
+	assert_int_equal(act[1], 1);
+	n = eacct_tally(ids, act, n, 2, 11, 4);	/* no room: left out */
+	assert_int_equal(n, 2);
+	assert_int_equal(act[0] + act[1], 16);
+}
+
 static void test_property_random(void **state)
 {
 	uint64_t act[MAX_N], charge[MAX_N], energy, capacity, idle, sum;
@@ -179,6 +199,7 @@ int main(void)
 		cmocka_unit_test(test_examples),
 		cmocka_unit_test(test_extremes),
 		cmocka_unit_test(test_policy_names),
+		cmocka_unit_test(test_tally),
 		cmocka_unit_test(test_property_random),
 		cmocka_unit_test(test_property_long_run),
 	};

@@ -57,3 +57,21 @@ uint64_t eacct_split(uint64_t energy_uj, const uint64_t *activity, size_t n,
 	}
 	return energy_uj - given;
 }
+
+size_t eacct_tally(uint64_t *ids, uint64_t *act, size_t n, size_t max,
+		   uint64_t id, uint64_t v)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		if (ids[k] == id) {
+			act[k] += v;
+			return n;
+		}
+	}
+	if (n < max) {
+		ids[n] = id;
+		act[n++] = v;
+	}
+	return n;
+}

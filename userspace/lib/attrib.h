@@ -44,4 +44,11 @@ uint64_t eacct_split(uint64_t energy_uj, const uint64_t *activity, size_t n,
 		     uint64_t capacity, enum eacct_idle_policy policy,
 		     uint64_t *charge);
 
+/*
+ * Add @v to @id's activity among the @n (ids, act) pairs, appending @id
+ * if it is new and fewer than @max are there. Returns the new count.
+ */
+size_t eacct_tally(uint64_t *ids, uint64_t *act, size_t n, size_t max,
+		   uint64_t id, uint64_t v);
+
 #endif /* EACCT_ATTRIB_H */

@@ -5,6 +5,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
+#include "attrib.h"
 #include "nvrm.h"
 
 /* Little-endian fields of the captured argument. */
@@ -228,21 +229,14 @@ unsigned int eacct_nvrm_contexts(const struct eacct_nvrm *t, uint64_t cgroup_id,
 size_t eacct_nvrm_split(const struct eacct_nvrm *t, int device, uint64_t *ids,
 			uint64_t *act, size_t max)
 {
-	size_t i, k, n = 0;
-	unsigned int c;
+	const struct eacct_nvrm_object *o;
+	size_t i, n = 0;
 
 	for (i = 0; i < t->nr; i++) {
-		uint64_t id = t->objs[i].cgroup_id;
-
-		for (k = 0; k < n && ids[k] != id; k++)
-			;
-		if (k < n || n == max)
-			continue;
-		c = eacct_nvrm_contexts(t, id, device);
-		if (c) {
-			ids[n] = id;
-			act[n++] = c;
-		}
+		o = &t->objs[i];
+		if (o->device == device &&
+		    eacct_nvrm_class_kind(o->h_class) != EACCT_NVRM_OTHER)
+			n = eacct_tally(ids, act, n, max, o->cgroup_id, 1);
 	}
 	return n;
 }
