@@ -21,38 +21,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
-#include <linux/sched.h>
-#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "bpf_cpu.h"
+#include "cgroup_child.h"
 #include "cpu_account.skel.h"
 #include "lib/cgroupfs.h"
+#include "tap.h"
 #include "topology_fixture.h"
 
-static int passed, failed;
 static char base[4200];
-
-static void tap(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s - host cpu: ", ok ? "ok" : "not ok");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (ok)
-		passed++;
-	else
-		failed++;
-}
 
 static double cpu_s(void)
 {
@@ -142,22 +124,15 @@ static void forky(void)
  */
 static pid_t run_in(const char *cgroup, void (*fn)(void))
 {
-	struct clone_args args = { .flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD };
 	char path[4400];
 	pid_t pid;
-	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", base, cgroup);
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	args.cgroup = (__u64)fd;
-	pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	pid = fork_into_cgroup(path);
 	if (pid == 0) {
 		fn();
 		_exit(0);
 	}
-	close(fd);
 	return pid;
 }
 
@@ -235,6 +210,7 @@ int main(int argc, char **argv)
 	int i, err, status, rows, p0, p1;
 	double err_pct;
 
+	tap_prefix = "host cpu";
 	if (eacct_cgroup2_mount("/proc/self/mounts", root, sizeof(root))) {
 		fprintf(stderr, "cpu-account-test: no cgroup2 mount\n");
 		return 1;
@@ -311,6 +287,5 @@ int main(int argc, char **argv)
 	}
 	rmdir(base);
 	eacct_bpf_cpu_close(&c);
-	printf("host-cpu: %d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return tap_done("host-cpu");
 }

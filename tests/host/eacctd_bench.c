@@ -24,9 +24,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/sched.h>
-#include <sys/syscall.h>
 
+#include "cgroup_child.h"
 #include "lib/cgroupfs.h"
 
 #define WARMUP_S 3
@@ -45,24 +44,16 @@ static void spin_us(long us)
 }
 
 /*
- * A process born in cgroup c<i> (clone3 with CLONE_INTO_CGROUP: moving
- * thousands of processes by cgroup.procs serialises on a global lock and
- * stalls a 2-core machine).
+ * A process born in cgroup c<i> (moving thousands of processes by
+ * cgroup.procs serialises on a global lock and stalls a 2-core machine).
  */
 static pid_t worker(int i)
 {
-	struct clone_args args = { .flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD };
 	char path[4400];
 	pid_t p;
-	int fd;
 
 	snprintf(path, sizeof(path), "%s/c%d", base, i);
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	args.cgroup = (__u64)fd;
-	p = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
-	close(fd);
+	p = fork_into_cgroup(path);
 	if (p)
 		return p;
 	for (;;) {

@@ -25,27 +25,12 @@
 #include <unistd.h>
 #include <linux/eacct.h>
 
+#include "cgroup_child.h"
 #include "lib/cgroupfs.h"
+#include "tap.h"
 
 static char dir[64];
 
-static int passed, failed;
-
-static void tap(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s - eacctd nvml: ", ok ? "ok" : "not ok");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (ok)
-		passed++;
-	else
-		failed++;
-}
 
 static void write_file(const char *path, const char *text)
 {
@@ -101,18 +86,10 @@ static int log_count(const char *needle)
 
 static pid_t sleeper_in(const char *cgroup)
 {
-	char path[4400], pid[32];
-	pid_t p = fork();
-	int fd;
+	pid_t p = fork_into_cgroup(cgroup);
 
 	if (p)
 		return p;
-	snprintf(path, sizeof(path), "%s/cgroup.procs", cgroup);
-	snprintf(pid, sizeof(pid), "%d", getpid());
-	fd = open(path, O_WRONLY);
-	if (fd < 0 || write(fd, pid, strlen(pid)) < 0)
-		_exit(1);
-	close(fd);
 	for (;;)
 		pause();
 }
@@ -171,6 +148,7 @@ int main(int argc, char **argv)
 	int i, status, cpu_after;
 	size_t lost_at;
 
+	tap_prefix = "eacctd nvml";
 	if (argc < 3 || eacct_cgroup2_mount("/proc/self/mounts", root, sizeof(root))) {
 		fprintf(stderr, "usage: eacctd-nvml-test EACCTD NVML_LIBRARY (cgroup2 needed)\n");
 		return 1;
@@ -258,6 +236,5 @@ int main(int argc, char **argv)
 		 getpid(), dir);
 	if (system(conf))
 		fprintf(stderr, "eacctd-nvml-test: cleanup failed\n");
-	printf("eacctd-nvml: %d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return tap_done("eacctd-nvml");
 }
