@@ -58,13 +58,17 @@ rm /tmp/gmeter-pause
 
 # Busy 3:1: three processes in "three", one in "one", each keeping a
 # fence in flight without pause (100 ms each, the same shape for all, so
-# the TCG overheads cancel).
+# the TCG overheads cancel). They start together (--go): a client still
+# starting while the others run leaves an interval split otherwise.
+rm -f /tmp/gpu-go
 for k in 1 2 3; do
-	sh -c 'echo $$ > '$cg'/three/cgroup.procs; exec /vgem-client /dev/dri/card0 100 0 30' &
+	sh -c 'echo $$ > '$cg'/three/cgroup.procs; exec /vgem-client /dev/dri/card0 100 0 30 --go=/tmp/gpu-go' &
 	eval t$k=\$!
 done
-sh -c 'echo $$ > '$cg'/one/cgroup.procs; exec /vgem-client /dev/dri/card0 100 0 30' &
+sh -c 'echo $$ > '$cg'/one/cgroup.procs; exec /vgem-client /dev/dri/card0 100 0 30 --go=/tmp/gpu-go' &
 b=$!
+sleep 1
+touch /tmp/gpu-go
 ra=0
 for p in $t1 $t2 $t3; do wait $p || ra=1; done
 wait $b; rb=$?

@@ -4,8 +4,10 @@
  * hardware): COUNT times, attach a fence to a buffer (a "job" starts),
  * hold it HOLD_MS, signal it (the job ends), then wait GAP_MS.
  *
- * Usage: vgem-client DEVICE HOLD_MS GAP_MS COUNT [--leave]
+ * Usage: vgem-client DEVICE HOLD_MS GAP_MS COUNT [--leave] [--go=FILE]
  * --leave: attach one more fence and exit without signalling it.
+ * --go=FILE: once ready (device open, buffer made), wait for FILE to
+ * exist before the first fence, so that several clients start together.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -51,11 +53,18 @@ int main(int argc, char **argv)
 {
 	struct mode_create_dumb bo = { .height = 64, .width = 64, .bpp = 32 };
 	struct vgem_fence_signal s = { 0 };
-	int fd, hold_ms, gap_ms, count, i;
+	const char *go = NULL;
+	int fd, hold_ms, gap_ms, count, i, leave = 0;
 
 	if (argc < 5) {
-		fprintf(stderr, "usage: vgem-client DEVICE HOLD_MS GAP_MS COUNT [--leave]\n");
+		fprintf(stderr, "usage: vgem-client DEVICE HOLD_MS GAP_MS COUNT [--leave] [--go=FILE]\n");
 		return 2;
+	}
+	for (i = 5; i < argc; i++) {
+		if (!strcmp(argv[i], "--leave"))
+			leave = 1;
+		else if (!strncmp(argv[i], "--go=", 5))
+			go = argv[i] + 5;
 	}
 	hold_ms = atoi(argv[2]);
 	gap_ms = atoi(argv[3]);
@@ -65,6 +74,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vgem-client: %s: %s\n", argv[1], strerror(errno));
 		return 1;
 	}
+	while (go && access(go, F_OK))
+		usleep(1000);
 	for (i = 0; i < count; i++) {
 		if (fence_attach(fd, bo.handle, &s.fence)) {
 			fprintf(stderr, "vgem-client: fence attach: %s\n", strerror(errno));
@@ -77,7 +88,7 @@ int main(int argc, char **argv)
 		}
 		usleep(gap_ms * 1000);
 	}
-	if (argc > 5 && !strcmp(argv[5], "--leave"))
+	if (leave)
 		return fence_attach(fd, bo.handle, &s.fence) ? 1 : 0;
 	return 0;
 }
