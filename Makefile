@@ -76,6 +76,7 @@ $(B)/bin/sched-bench: tests/host/sched_bench.c userspace/bpf_cpu.c userspace/bpf
 EACCTD_SRCS := userspace/bpf_cpu.c userspace/bpf_gpu.c userspace/gpu_activity.c
 EACCTD_DEPS := userspace/eacctd.c $(EACCTD_SRCS) userspace/bpf_cpu.h userspace/bpf_gpu.h \
 	userspace/gpu_activity.h $(B)/bpf/cpu_account.skel.h $(B)/bpf/gpu_account.skel.h \
+	$(B)/bpf/gpu_sched.skel.h \
 	$(LIB_SRCS) $(LIB_HDRS)
 $(B)/bin/eacctd: $(EACCTD_DEPS) | $(B)/bin
 	$(CC) $(USER_CFLAGS) -o $@ $< $(EACCTD_SRCS) $(LIB_SRCS) -lbpf -lelf -lz
@@ -99,10 +100,13 @@ userspace: $(TOOLS)
 VMBIN ?= $(B)/vm/bin
 vm-binaries: $(VMBIN)/abitest $(VMBIN)/bench $(VMBIN)/eacct-write \
 	$(VMBIN)/cgroup-events-test $(VMBIN)/cpu-account-test $(VMBIN)/eacctd \
-	$(VMBIN)/vgem-client
+	$(VMBIN)/vgem-client $(VMBIN)/mockgpu-client
 $(VMBIN)/vgem-client: tests/vm/vgem_client.c
 	@mkdir -p $(VMBIN)
 	$(CC) $(USER_CFLAGS) -static -o $@ $<
+$(VMBIN)/mockgpu-client: tests/vm/mockgpu_client.c tests/vm/mockgpu/mockgpu_drm.h
+	@mkdir -p $(VMBIN)
+	$(CC) $(USER_CFLAGS) -Itests/vm -static -o $@ $<
 $(VMBIN)/abitest: tests/vm/abitest.c $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(VMBIN)
 	$(CC) $(USER_CFLAGS) -static -o $@ $< $(LIB_SRCS)

@@ -9,6 +9,8 @@
  * drivers create it in the submitting ioctl) is bound to that cgroup and
  * device; its busy time ends when it is signalled. Fences created
  * elsewhere (a driver's own threads, hardware fences) are not followed.
+ * A drm_sched job's fence waits queued until the job runs (see
+ * fence_init): its busy time is its run time, not its time in the queue.
  *
  * sys_enter fires for every system call, so the first tests are the
  * syscall number and the ioctl's type byte: DRM ioctls are all type 'd',
@@ -22,6 +24,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "gpu_account.h"
+#include "gpu_fences.bpf.h"
 
 #define NR_IOCTL 16	/* x86_64 */
 
@@ -31,18 +34,6 @@ struct {
 	__type(key, struct eacct_gpu_key);
 	__type(value, struct eacct_gpu_use);
 } gpu_use SEC(".maps");
-
-/*
- * Not preallocated: a deleted fence's element is freed after an RCU
- * grace period, never reused under the feet of the credit iterator.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, EACCT_MAX_FENCES);
-	__type(key, struct eacct_fence_key);
-	__type(value, struct eacct_fence);
-} fences SEC(".maps");
 
 /* Bounded by recency: a thread not in a GPU ioctl for long falls out. */
 struct {
@@ -168,18 +159,21 @@ int BPF_PROG(fence_init, struct dma_fence *fence)
 	f.rdev = t->rdev;
 	f.lock = (__u64)fence->lock;
 	f.start_ns = bpf_ktime_get_ns();
-	if (bpf_map_update_elem(&fences, &key, &f, BPF_ANY))
-		__sync_fetch_and_add(&stats.fence_map_full, 1);
 	/*
 	 * drm_sched (amdgpu, xe, v3d, panfrost, ...) makes two fences per job
 	 * in the submitting ioctl: "scheduled" (context C) and "finished"
-	 * (C + 1), same seqno, same lock. Only the finished one spans the
-	 * job; the scheduled one ends when the job starts running.
+	 * (C + 1), same seqno, same lock. The finished one ends with the
+	 * job; the scheduled one is signalled when the job starts running.
+	 * Only the finished one is kept, queued until the job runs.
 	 */
 	p = bpf_map_lookup_elem(&fences, &pair);
 	if (p && p->lock == f.lock && p->cgroup_id == f.cgroup_id &&
-	    !bpf_map_delete_elem(&fences, &pair))
+	    !bpf_map_delete_elem(&fences, &pair)) {
 		__sync_fetch_and_add(&stats.sched_pairs, 1);
+		f.start_ns = EACCT_FENCE_QUEUED;
+	}
+	if (bpf_map_update_elem(&fences, &key, &f, BPF_ANY))
+		__sync_fetch_and_add(&stats.fence_map_full, 1);
 	return 0;
 }
 
@@ -187,10 +181,10 @@ int BPF_PROG(fence_init, struct dma_fence *fence)
  * A fence's busy time is credited in pieces: by the credit iterator each
  * interval while it is in flight, and the rest when it is signalled. Each
  * piece is claimed by moving start_ns forward with a compare-and-swap;
- * the signal moves it to FENCE_DONE, after which nothing more is claimed.
- * Returns the nanoseconds claimed.
+ * the signal moves it to EACCT_FENCE_DONE, after which nothing more is
+ * claimed. A queued job's EACCT_FENCE_QUEUED is above any "to": nothing
+ * is claimed before it runs. Returns the nanoseconds claimed.
  */
-#define FENCE_DONE (~0ULL)
 #define CLAIM_TRIES 8
 
 static __always_inline __u64 claim_busy(struct eacct_fence *f, __u64 to)
@@ -200,7 +194,7 @@ static __always_inline __u64 claim_busy(struct eacct_fence *f, __u64 to)
 
 	for (i = 0; i < CLAIM_TRIES; i++) {
 		old = f->start_ns;
-		if (old == FENCE_DONE || to <= old)
+		if (old == EACCT_FENCE_DONE || to <= old)
 			return 0;
 		if (__sync_val_compare_and_swap(&f->start_ns, old, to) == old)
 			return to - old;
@@ -223,6 +217,24 @@ static __always_inline void credit(struct eacct_fence *f, __u64 busy, __u64 ende
 		__sync_fetch_and_add(&u->fences, 1);
 }
 
+/*
+ * A fence we do not follow was signalled: if it is a drm_sched job's
+ * "scheduled" fence, the job starts running now, its finished fence
+ * (context + 1, same seqno, same lock) leaves the queue. gpu_sched.bpf.c
+ * marks the same moment from the gpu_scheduler tracepoints, where
+ * eacctd could attach them; this works on every kernel.
+ */
+static __always_inline void sched_job_started(struct dma_fence *fence, __u64 now)
+{
+	struct eacct_fence_key pair = {
+		.context = fence->context + 1, .seqno = fence->seqno,
+	};
+	struct eacct_fence *f = bpf_map_lookup_elem(&fences, &pair);
+
+	if (f && f->lock == (__u64)fence->lock && fence_start_running(f, now))
+		__sync_fetch_and_add(&stats.sched_run_by_fence, 1);
+}
+
 SEC("tp_btf/dma_fence_signaled")
 int BPF_PROG(fence_signaled, struct dma_fence *fence)
 {
@@ -234,13 +246,15 @@ int BPF_PROG(fence_signaled, struct dma_fence *fence)
 	int i;
 
 	f = bpf_map_lookup_elem(&fences, &key);
-	if (!f)
+	if (!f) {
+		sched_job_started(fence, now);
 		return 0;
+	}
 	for (i = 0; i < CLAIM_TRIES; i++) {
 		old = f->start_ns;
-		if (old == FENCE_DONE)
+		if (old == EACCT_FENCE_DONE)
 			return 0;
-		if (__sync_val_compare_and_swap(&f->start_ns, old, FENCE_DONE) == old) {
+		if (__sync_val_compare_and_swap(&f->start_ns, old, EACCT_FENCE_DONE) == old) {
 			busy = now > old ? now - old : 0;
 			break;
 		}

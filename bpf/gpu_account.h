@@ -21,8 +21,9 @@ struct eacct_gpu_key {
 };
 
 struct eacct_gpu_use {
-	__u64 busy_ns;			/* fence lifetimes, from submit to signal, credited
-					 * each interval while in flight */
+	__u64 busy_ns;			/* fence lifetimes, from submit (drm_sched jobs:
+					 * from the start of their run) to signal,
+					 * credited each interval while in flight */
 	__u64 fences;			/* fences signalled */
 	__u64 ioctls;			/* ioctls on the device */
 };
@@ -35,11 +36,20 @@ struct eacct_fence_key {
 
 struct eacct_fence {
 	__u64 cgroup_id;
-	__u64 start_ns;			/* busy time credited up to here */
+	__u64 start_ns;			/* busy time credited up to here, or
+					 * EACCT_FENCE_QUEUED, EACCT_FENCE_DONE */
 	__u64 lock;			/* the fence's lock: pairs drm_sched fences */
 	__u32 rdev;
 	__u32 pad;
 };
+
+/*
+ * start_ns of a drm_sched job's fence while the job waits in its queue:
+ * nothing is credited until the job runs (gpu_sched.bpf.c, or the signal
+ * of its "scheduled" fence). Above any clock value, so crediting skips it.
+ */
+#define EACCT_FENCE_QUEUED	(~0ULL - 1)
+#define EACCT_FENCE_DONE	(~0ULL)		/* signalled: nothing more */
 
 /* The thread's current or last GPU ioctl, to bind the fences it creates. */
 struct eacct_gpu_task {
@@ -74,7 +84,15 @@ struct eacct_gpu_stats {
 	__u64 fences_unsignalled;	/* destroyed without a signal */
 	__u64 claim_races;		/* a credit lost its compare-and-swap 8 times: late */
 	__u64 nv_ioctls_lost;		/* NVIDIA ioctls not sent: ring buffer full */
-	__u64 sched_pairs;		/* drm_sched "scheduled" fences dropped */
+	__u64 sched_pairs;		/* drm_sched jobs: "scheduled" fence dropped,
+					 * "finished" fence queued */
+	__u64 sched_run_by_fence;	/* ... started at the "scheduled" signal */
+};
+
+/* gpu_sched.bpf.c: the gpu_scheduler tracepoints. */
+struct eacct_sched_stats {
+	__u64 jobs_run;			/* run events seen */
+	__u64 run_marked;		/* ... that started a queued fence */
 };
 
 #endif /* EACCT_GPU_ACCOUNT_H */

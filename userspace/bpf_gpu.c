@@ -5,10 +5,12 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "bpf_gpu.h"
 #include "gpu_account.skel.h"
+#include "gpu_sched.skel.h"
 
 static const char *const pinned_maps[] = {
 	"gpu_use", "gpu_fences", "gpu_tasks", "gpu_bss", "gpu_nv_ioctls",
@@ -205,8 +207,108 @@ void eacct_bpf_gpu_stats(struct eacct_bpf_gpu *g, struct eacct_gpu_stats *out)
 	*out = g->skel->bss->stats;
 }
 
+/* The run event's names: up to 6.16, and from 6.17. */
+static const char *const sched_tps[EACCT_SCHED_TPS] = { "drm_run_job", "drm_sched_job_run" };
+
+/*
+ * Which run tracepoints are there, from their btf_trace_<name> types in
+ * gpu-sched's BTF, or in vmlinux where drm_sched is built in: that BTF
+ * is also what the object's CO-RE relocations need. Asking first keeps
+ * libbpf from printing a failure for each name the kernel lacks.
+ */
+static int sched_tps_present(bool present[EACCT_SCHED_TPS])
+{
+	static bool vmlinux_checked;	/* vmlinux does not change: once */
+	bool module = !access("/sys/kernel/btf/gpu_sched", F_OK);
+	struct btf *vmlinux, *mod = NULL;
+	char type[64];
+	int i, n = 0;
+
+	if (!module && vmlinux_checked)
+		return 0;
+	vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux)
+		return 0;
+	if (module)
+		mod = btf__load_module_btf("gpu_sched", vmlinux);
+	for (i = 0; i < EACCT_SCHED_TPS; i++) {
+		snprintf(type, sizeof(type), "btf_trace_%s", sched_tps[i]);
+		present[i] = btf__find_by_name_kind(mod ? mod : vmlinux, type,
+						    BTF_KIND_TYPEDEF) > 0;
+		n += present[i];
+	}
+	/* Built in and found: attached now, never asked again. */
+	if (!mod)
+		vmlinux_checked = true;
+	btf__free(mod);
+	btf__free(vmlinux);
+	return n;
+}
+
+static void sched_detach(struct eacct_bpf_gpu *g)
+{
+	int i;
+
+	for (i = 0; i < EACCT_SCHED_TPS; i++) {
+		bpf_link__destroy(g->sched_links[i]);
+		g->sched_links[i] = NULL;
+	}
+	gpu_sched_bpf__destroy(g->sched);
+	g->sched = NULL;
+}
+
+int eacct_bpf_gpu_sched_attach(struct eacct_bpf_gpu *g, char *names, size_t len)
+{
+	struct bpf_program *prog;
+	int i, n = 0, err;
+	size_t used = 0;
+
+	bool present[EACCT_SCHED_TPS] = { false };
+
+	names[0] = '\0';
+	if (g->sched)
+		sched_detach(g);
+	if (!sched_tps_present(present))
+		return 0;
+	g->sched = gpu_sched_bpf__open();
+	if (!g->sched)
+		return -errno;
+	err = bpf_map__reuse_fd(g->sched->maps.fences, bpf_map__fd(g->skel->maps.fences));
+	if (!err)
+		err = gpu_sched_bpf__load(g->sched);
+	if (err) {
+		sched_detach(g);
+		return err;
+	}
+	prog = g->sched->progs.sched_job_run;
+	for (i = 0; i < EACCT_SCHED_TPS; i++) {
+		if (!present[i])
+			continue;
+		g->sched_links[i] = bpf_program__attach_raw_tracepoint(prog, sched_tps[i]);
+		if (!g->sched_links[i]) {
+			err = -errno;
+			continue;
+		}
+		used += snprintf(names + used, used < len ? len - used : 0, "%s%s",
+				 n ? ", " : "", sched_tps[i]);
+		n++;
+	}
+	if (!n)
+		sched_detach(g);
+	return n ? n : err;
+}
+
+void eacct_bpf_gpu_sched_stats(struct eacct_bpf_gpu *g, struct eacct_sched_stats *out)
+{
+	if (g->sched)
+		*out = g->sched->bss->sched_stats;
+	else
+		memset(out, 0, sizeof(*out));
+}
+
 void eacct_bpf_gpu_close(struct eacct_bpf_gpu *g)
 {
+	sched_detach(g);
 	gpu_account_bpf__destroy(g->skel);
 	memset(g, 0, sizeof(*g));
 }

@@ -11,10 +11,16 @@
 #include "gpu_account.h"
 
 struct gpu_account_bpf;
+struct gpu_sched_bpf;
+struct bpf_link;
+
+#define EACCT_SCHED_TPS 2		/* drm_run_job, drm_sched_job_run */
 
 struct eacct_bpf_gpu {
 	struct gpu_account_bpf *skel;
 	bool reused;			/* found pinned and running */
+	struct gpu_sched_bpf *sched;	/* gpu_scheduler tracepoints, if attached */
+	struct bpf_link *sched_links[EACCT_SCHED_TPS];
 };
 
 /*
@@ -38,6 +44,16 @@ int eacct_bpf_gpu_take(struct eacct_bpf_gpu *g, const struct eacct_gpu_key *key,
 /* The ring buffer of NVIDIA RM ioctls (struct eacct_nv_ioctl). */
 int eacct_bpf_gpu_nv_ioctls(struct eacct_bpf_gpu *g);
 void eacct_bpf_gpu_stats(struct eacct_bpf_gpu *g, struct eacct_gpu_stats *out);
+/*
+ * After eacct_bpf_gpu_open(): start queued drm_sched jobs from the
+ * gpu_scheduler run tracepoint, under whichever name the kernel has,
+ * sharing the fence map. Not pinned: without eacctd, the "scheduled"
+ * fences mark the same moment. Returns how many tracepoints were attached
+ * (0: drm_sched is not in the kernel now, try again later) and their
+ * names in @names, or a negative errno.
+ */
+int eacct_bpf_gpu_sched_attach(struct eacct_bpf_gpu *g, char *names, size_t len);
+void eacct_bpf_gpu_sched_stats(struct eacct_bpf_gpu *g, struct eacct_sched_stats *out);
 void eacct_bpf_gpu_close(struct eacct_bpf_gpu *g);
 
 /* A character device's major from /proc/devices by name, or 0. */

@@ -69,6 +69,8 @@ struct domain {
 	struct eacct_meter *meter;	/* NULL: the model estimate, or NVML */
 	struct eacct_nvml_gpu *nvml;	/* an NVIDIA GPU's NVML meter */
 	uint64_t last_total;
+	struct eacct_xcheck xcheck;	/* GPU: busy time against fdinfo */
+	bool xcheck_off;		/* the last window disagreed */
 };
 
 static struct {
@@ -91,6 +93,8 @@ static struct {
 	struct eacct_nvml_gpu *gpu_nvml[EACCT_MAX_GPUS];	/* by d.gpus index */
 	char cgroup_root[4096];		/* cgroup2 mount: pid -> cgroup */
 	int nr_drm_domains;		/* GPU domains metered by hwmon: fdinfo read */
+	int sched_tps;			/* gpu_scheduler tracepoints attached */
+	unsigned int sched_retry;	/* intervals until the next try, if none */
 	struct cg *cgs;			/* sorted by id */
 	size_t nr_cgs, cap_cgs;
 	struct proc *procs;		/* sorted by key */
@@ -581,6 +585,50 @@ static size_t gpu_split_basis(struct domain *dom, uint64_t **ids, uint64_t **act
 }
 
 /*
+ * Fence busy time, checked against the driver's own engine time where
+ * its fdinfo has one, over windows of XCHECK_WINDOW intervals: logged
+ * when more than XCHECK_WARN of the split is placed differently, again
+ * when they agree once more, and summed up at exit (log_crosschecks).
+ */
+#define XCHECK_WINDOW 10
+#define XCHECK_WARN 0.10
+
+static void crosscheck_gpu(struct domain *dom, const uint64_t *ids,
+			   const uint64_t *busy, size_t n)
+{
+	const char *pdev = strrchr(d.gpus[dom->gpu].device, '/');
+	double dist;
+
+	dist = gpu_activity_crosscheck(&d.gpu, pdev ? pdev + 1 : "", ids, busy, n,
+				       &dom->xcheck, XCHECK_WINDOW);
+	if (dist < 0 || (dist > XCHECK_WARN) == dom->xcheck_off)
+		return;
+	dom->xcheck_off = dist > XCHECK_WARN;
+	logmsg("%s: fence busy time and fdinfo engine time %s: %.1f %% of the split placed differently over %d intervals",
+	       dom->name, dom->xcheck_off ? "DISAGREE" : "agree again", 100 * dist,
+	       XCHECK_WINDOW);
+}
+
+static void log_crosschecks(void)
+{
+	struct domain *dom;
+	int i;
+
+	for (i = 0; i < d.nr_domains; i++) {
+		dom = &d.domains[i];
+		if (dom->gpu < 0)
+			continue;
+		if (dom->xcheck.intervals)
+			eacct_xcheck_close(&dom->xcheck);
+		if (dom->xcheck.windows)
+			logmsg("%s: fence busy time against fdinfo engine time: %u windows, worst %.1f %%, last %.1f %% of the split placed differently",
+			       dom->name, dom->xcheck.windows, 100 * dom->xcheck.worst,
+			       100 * dom->xcheck.last);
+		eacct_xcheck_free(&dom->xcheck);
+	}
+}
+
+/*
  * A GPU's energy, split over the cgroups that used it (gpu_split_basis);
  * with busy time the capacity is the GPU busy all interval. The method
  * is logged whenever it changes.
@@ -605,6 +653,8 @@ static int charge_gpu(struct eacct_batch *b, struct domain *dom,
 		logmsg("%s: energy split by %s", dom->name, label);
 		d.gpu_method_name[dom->gpu] = label;
 	}
+	if (method == EACCT_GPU_BY_BUSY_TIME)
+		crosscheck_gpu(dom, ids, act, n);
 	idle = eacct_split(energy, act, n,
 			   method == EACCT_GPU_BY_BUSY_TIME ? interval_ns : 0,
 			   method == EACCT_GPU_BY_BUSY_TIME ? d.cfg.idle_policy :
@@ -810,6 +860,40 @@ static void mark_registered(const struct eacct_batch *b)
 	}
 }
 
+/*
+ * drm_sched jobs start counting when they run: from the gpu_scheduler
+ * tracepoints where they can be attached, else from their "scheduled"
+ * fence. gpu-sched is a module that may load after eacctd starts: while
+ * none is attached, try again once a minute.
+ */
+#define SCHED_RETRY_MS 60000
+
+static void attach_sched_tracepoints(bool first)
+{
+	char names[64];
+	int n;
+
+	if (!d.cfg.gpu_sched_tracepoints || d.sched_tps) {
+		if (first && !d.cfg.gpu_sched_tracepoints)
+			logmsg("drm_sched jobs: gpu_scheduler tracepoints off (configuration); a job runs from its scheduled fence's signal");
+		return;
+	}
+	if (!first && d.sched_retry && --d.sched_retry)
+		return;
+	n = eacct_bpf_gpu_sched_attach(&d.gpu.bpf, names, sizeof(names));
+	if (n > 0) {
+		d.sched_tps = n;
+		logmsg("drm_sched jobs: run time from the gpu_scheduler tracepoint %s", names);
+		return;
+	}
+	d.sched_retry = SCHED_RETRY_MS / d.cfg.interval_ms + 1;
+	if (first && n == 0)
+		logmsg("drm_sched jobs: no gpu_scheduler tracepoints (gpu-sched not loaded); a job runs from its scheduled fence's signal");
+	else if (first)
+		logmsg("drm_sched jobs: gpu_scheduler tracepoints not attached (%s); a job runs from its scheduled fence's signal",
+		       strerror(-n));
+}
+
 static int interval(void)
 {
 	struct eacct_batch b;
@@ -830,6 +914,7 @@ static int interval(void)
 		return err;
 	}
 	if (d.gpu_loaded) {
+		attach_sched_tracepoints(false);
 		if (d.nr_drm_domains)
 			gpu_activity_read_fdinfo(&d.gpu, "/proc", d.cgroup_root);
 		err = gpu_activity_read(&d.gpu, d.gpus, d.nr_gpus,
@@ -984,6 +1069,7 @@ static void start_gpu(void)
 	d.gpu_loaded = true;
 	logmsg("GPU use from BPF (ioctls on DRM and NVIDIA devices, dma_fence busy time)%s",
 	       d.gpu.bpf.reused ? ": pinned programs still running" : "");
+	attach_sched_tracepoints(true);
 }
 
 /* Pick up where a previous eacctd left off, if its state fits. */
@@ -1115,6 +1201,20 @@ static int start(void)
 	return 0;
 }
 
+/* What the drm_sched path saw, for the log at exit. */
+static void log_sched_stats(void)
+{
+	struct eacct_sched_stats tp;
+	struct eacct_gpu_stats st;
+
+	eacct_bpf_gpu_stats(&d.gpu.bpf, &st);
+	eacct_bpf_gpu_sched_stats(&d.gpu.bpf, &tp);
+	if (st.sched_pairs || tp.jobs_run)
+		logmsg("drm_sched jobs: %" PRIu64 " queued, %" PRIu64 " started by the run tracepoint (%" PRIu64 " run events), %" PRIu64 " by their scheduled fence",
+		       (uint64_t)st.sched_pairs, (uint64_t)tp.run_marked,
+		       (uint64_t)tp.jobs_run, (uint64_t)st.sched_run_by_fence);
+}
+
 static void sleep_until_next(struct timespec *next)
 {
 	next->tv_nsec += (long)(d.cfg.interval_ms % 1000) * 1000000L;
@@ -1217,6 +1317,8 @@ int main(int argc, char **argv)
 	}
 	eacct_bpf_cpu_close(&d.bpf);
 	if (d.gpu_loaded) {
+		log_sched_stats();
+		log_crosschecks();
 		gpu_activity_stop(&d.gpu);
 		eacct_bpf_gpu_close(&d.gpu.bpf);
 	}

@@ -163,6 +163,30 @@ size_t gpu_activity_fdinfo_basis(const struct gpu_activity *a, const char *pdev,
 	return n;
 }
 
+double gpu_activity_crosscheck(const struct gpu_activity *a, const char *pdev,
+			       const uint64_t *ids, const uint64_t *busy, size_t n,
+			       struct eacct_xcheck *x, unsigned int window)
+{
+	size_t max = (size_t)a->nr_clients, m;
+	uint64_t *eids;
+	int i;
+
+	for (i = 0; i < a->nr_clients; i++)
+		if (!strcmp(a->clients[i].pdev, pdev))
+			break;
+	if (i == a->nr_clients)
+		return -1;	/* no fdinfo from this driver: nothing to compare */
+	eids = calloc(2 * max, sizeof(*eids));
+	if (!eids)
+		return -1;
+	m = gpu_activity_fdinfo_basis(a, pdev, eids, eids + max, max);
+	i = eacct_xcheck_add(x, ids, busy, n, eids, eids + max, m);
+	free(eids);
+	if (i || x->intervals < window)
+		return -1;
+	return eacct_xcheck_close(x);
+}
+
 /* RM frees a process's objects when it closes the device: so do we. */
 static void forget_exited(struct eacct_nvrm *t)
 {

@@ -14,6 +14,7 @@
 #include "lib/gpu.h"
 #include "lib/fdinfo.h"
 #include "lib/nvrm.h"
+#include "lib/xcheck.h"
 
 struct ring_buffer;
 
@@ -63,6 +64,16 @@ int gpu_activity_read_fdinfo(struct gpu_activity *a, const char *proc,
  */
 size_t gpu_activity_fdinfo_basis(const struct gpu_activity *a, const char *pdev,
 				 uint64_t *ids, uint64_t *act, size_t max);
+
+/*
+ * The cross-check: this interval's busy-time split (@ids, @busy) against
+ * fdinfo engine time on the device at PCI address @pdev, added to @x when
+ * the driver shows fdinfo clients there. When @window intervals are in,
+ * the window closes: returns its distance (eacct_xcheck_close), else -1.
+ */
+double gpu_activity_crosscheck(const struct gpu_activity *a, const char *pdev,
+			       const uint64_t *ids, const uint64_t *busy, size_t n,
+			       struct eacct_xcheck *x, unsigned int window);
 
 /* After eacct_bpf_gpu_open(): follow NVIDIA RM ioctls. 0 or -errno. */
 int gpu_activity_start(struct gpu_activity *a);

@@ -20,6 +20,7 @@ static void test_defaults_and_keys(void **state)
 	assert_int_equal(c.interval_ms, 1000);
 	assert_int_equal(c.idle_policy, EACCT_IDLE_PROPORTIONAL);
 	assert_string_equal(c.device, "/dev/eacct");
+	assert_true(c.gpu_sched_tracepoints);
 	assert_int_equal(eacct_config_parse(&c,
 		"# eacctd\n"
 		"interval = 250\n"
@@ -27,6 +28,7 @@ static void test_defaults_and_keys(void **state)
 		"  idle_policy=unattributed  \n"
 		"intensity = 231.5\n"
 		"pue = 1.2\n"
+		"gpu_sched_tracepoints = no\n"
 		"\n"
 		"powercap_root = /tmp/fixture/powercap\n"
 		"state_file = /run/eacct/state\n", err, sizeof(err)), 0);
@@ -35,6 +37,7 @@ static void test_defaults_and_keys(void **state)
 	assert_int_equal(c.idle_policy, EACCT_IDLE_UNATTRIBUTED);
 	assert_true(c.intensity_g_per_kwh == 231.5);
 	assert_true(c.pue == 1.2);
+	assert_false(c.gpu_sched_tracepoints);
 	assert_string_equal(c.powercap_root, "/tmp/fixture/powercap");
 	assert_string_equal(c.state_file, "/run/eacct/state");
 }
@@ -53,6 +56,8 @@ static void test_rejects(void **state)
 		{ "pue = 0.5\n", "line 1: bad value '0.5' for pue" },
 		{ "intensity = -3\n", "line 1: bad value '-3' for intensity" },
 		{ "idle_policy = even\n", "line 1: bad value 'even' for idle_policy" },
+		{ "gpu_sched_tracepoints = maybe\n",
+		  "line 1: bad value 'maybe' for gpu_sched_tracepoints" },
 		{ "device = relative/path\n", "line 1: bad value 'relative/path' for device" },
 		{ "model_idle_w = 100\nmodel_tdp_w = 50\n", "model_tdp_w is below model_idle_w" },
 	};

@@ -4,7 +4,8 @@
 #   tests/vm/run.sh [--mode test|demo|bench] [KVER...]
 #
 # KVER defaults to every kernel with both /boot/vmlinuz-KVER and headers
-# (the oldest alone for demo).
+# (the oldest alone for demo). EACCT_VM_SCRIPT=NAME runs tests/vm/guest-NAME.sh
+# alone instead of the whole suite (while working on one part).
 # test: prints the guest's TAP lines and a summary, exits non-zero on any
 # failure, missing result or hung guest. bench: writes build/vm/bench-KVER.txt.
 set -euo pipefail
@@ -43,19 +44,24 @@ for kver in "${kvers[@]}"; do
 	cp -r "$top/kmod" "$top/include" "$top/Kbuild" "$out/src/"
 	make -s -C "$kdir" M="$out/src" W=1 modules >"$out/kbuild.log" 2>&1 ||
 		{ cat "$out/kbuild.log"; exit 1; }
+	# mockgpu.ko, the test-only DRM driver on drm_sched.
+	cp -r "$top/tests/vm/mockgpu" "$out/mockgpu"
+	make -s -C "$kdir" M="$out/mockgpu" W=1 modules >"$out/kbuild-mockgpu.log" 2>&1 ||
+		{ cat "$out/kbuild-mockgpu.log"; exit 1; }
 
 	cp /bin/busybox "$out/root/bin/busybox"
 	cp "$top/tests/vm/init" "$top/tests/vm/guest-test.sh" \
 	   "$top/tests/vm/guest-demo.sh" "$top/tests/vm/guest-eacctd.sh" \
-	   "$top/tests/vm/guest-gpu.sh" \
+	   "$top/tests/vm/guest-gpu.sh" "$top/tests/vm/guest-sched.sh" \
 	   "$top/tests/vm/fixture-powercap.sh" "$out/root/"
 	cp "$out/src/kmod/eacct.ko" "$build/bin/abitest" "$build/bin/bench" \
 	   "$build/bin/eacct-write" "$build/bin/cgroup-events-test" \
 	   "$build/bin/cpu-account-test" "$build/bin/eacctd" "$build/bin/vgem-client" \
-	   "$out/root/"
-	# vgem and what it needs, uncompressed for busybox insmod.
+	   "$build/bin/mockgpu-client" "$out/root/"
+	# vgem, gpu-sched and what they need, uncompressed for busybox insmod.
 	mkdir -p "$out/root/modules"
-	for m in drm drm_kms_helper drm_shmem_helper vgem; do
+	cp "$out/mockgpu/mockgpu.ko" "$out/root/modules/"
+	for m in drm drm_kms_helper drm_shmem_helper vgem gpu-sched; do
 		f=$(find "/lib/modules/$kver/kernel/drivers/gpu/drm" -name "$m.ko*" | head -1)
 		case $f in
 		*.xz) xz -dc "$f" >"$out/root/modules/$m.ko" ;;
@@ -70,7 +76,7 @@ for kver in "${kvers[@]}"; do
 	set +e
 	timeout "$timeout_s" qemu-system-x86_64 -m 2048 -smp 2,sockets=2,cores=1,threads=1 -nographic \
 		-no-reboot -kernel "/boot/vmlinuz-$kver" -initrd "$out/initrd.gz" \
-		-append "console=ttyS0 quiet panic=-1 slab_nomerge eacct_mode=$mode" \
+		-append "console=ttyS0 quiet panic=-1 slab_nomerge eacct_mode=$mode eacct_script=${EACCT_VM_SCRIPT:-test}" \
 		</dev/null >"$out/serial.log" 2>&1
 	rc=$?
 	set -e

@@ -15,6 +15,7 @@ void eacct_config_defaults(struct eacct_config *c)
 	c->pue = 1.0;
 	c->model_idle_w = 10;
 	c->model_tdp_w = 65;
+	c->gpu_sched_tracepoints = true;
 	snprintf(c->device, sizeof(c->device), "/dev/eacct");
 	snprintf(c->state_file, sizeof(c->state_file), "/var/lib/eacct/eacctd.state");
 	snprintf(c->bpf_pin_dir, sizeof(c->bpf_pin_dir), "/sys/fs/bpf/eacct");
@@ -50,6 +51,17 @@ static int set_double(double *dst, const char *v, double min, double max)
 	if (errno || end == v || *end || d < min || d > max)
 		return -EINVAL;
 	*dst = d;
+	return 0;
+}
+
+static int set_bool(bool *dst, const char *v)
+{
+	if (!strcmp(v, "yes") || !strcmp(v, "on") || !strcmp(v, "1"))
+		*dst = true;
+	else if (!strcmp(v, "no") || !strcmp(v, "off") || !strcmp(v, "0"))
+		*dst = false;
+	else
+		return -EINVAL;
 	return 0;
 }
 
@@ -100,6 +112,8 @@ static int set_key(struct eacct_config *c, const char *key, const char *v)
 		return set_double(&c->model_idle_w, v, 0, 100000);
 	if (!strcmp(key, "model_tdp_w"))
 		return set_double(&c->model_tdp_w, v, 0, 100000);
+	if (!strcmp(key, "gpu_sched_tracepoints"))
+		return set_bool(&c->gpu_sched_tracepoints, v);
 	for (i = 0; i < sizeof(path_keys) / sizeof(path_keys[0]); i++)
 		if (!strcmp(key, path_keys[i].key))
 			return set_path((char *)c + path_keys[i].offset, 256, v);

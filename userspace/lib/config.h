@@ -29,6 +29,7 @@ struct eacct_config {
 	char cpu_root[256];
 	char drm_root[256];		/* drm_root = /sys/class/drm */
 	char nvml_library[256];		/* nvml_library = libnvidia-ml.so.1 ("none": off) */
+	bool gpu_sched_tracepoints;	/* gpu_sched_tracepoints = yes */
 };
 
 void eacct_config_defaults(struct eacct_config *c);
