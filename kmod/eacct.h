@@ -58,10 +58,24 @@ struct eacct_cgroup {
 	atomic64_t energy_uj[EACCT_NR_CLASSES];
 	atomic64_t carbon_ug;
 	u64 budget_ug;			/* 0: none; under eacct_mutex */
+	u64 energy_budget_uj;		/* 0: none; under eacct_mutex */
 	unsigned long removed_at;	/* jiffies */
+	u8 budget_action;		/* enum eacct_budget_action */
+	u8 throttle_pct;		/* for EACCT_ACTION_THROTTLE */
 	bool budget_exceeded;		/* under eacct_mutex */
+	bool budget_linked;		/* in budgets/; under eacct_mutex */
 	bool removed;			/* under eacct_mutex */
 	bool dead;			/* unlinked, awaiting kobject_del() */
+};
+
+/*
+ * What the budget's enforcer (eacctd) is to do once it is exceeded; the
+ * module only keeps it, beside the budget, for everyone to read.
+ */
+enum eacct_budget_action {
+	EACCT_ACTION_NOTIFY,		/* log and uevent only */
+	EACCT_ACTION_THROTTLE,		/* cpu.max at throttle_pct */
+	EACCT_ACTION_FREEZE,		/* cgroup.freeze */
 };
 
 struct eacct_domain {

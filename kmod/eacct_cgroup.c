@@ -8,6 +8,12 @@
  * one atomic load whatever the size of the tree. The periodic sync follows
  * renames and notices removals; removed cgroups stay readable for
  * retain_secs, at most retain_max of them, oldest evicted first.
+ *
+ * Budgets: a carbon budget (budget_ug) and an energy budget
+ * (energy_budget_uj), each on the hierarchical counter; budget_exceeded is
+ * 1 while either is passed. Every cgroup with a budget has a link in
+ * /sys/kernel/eacct/budgets/<id>, so that its enforcer finds them all
+ * without reading the whole tree.
  */
 #include <linux/capability.h>
 #include <linux/cgroup.h>
@@ -28,6 +34,7 @@ static LIST_HEAD(eacct_removed_list);
 static LIST_HEAD(eacct_budget_list);
 static struct kmem_cache *eacct_cgroup_cache;
 static struct eacct_cgroup *eacct_root;
+static struct kobject *eacct_budgets_kobj;
 static unsigned int eacct_nr_cgroups;
 static unsigned int eacct_nr_removed;
 /* Scratch space for cgroup paths, under eacct_write_mutex. */
@@ -44,16 +51,20 @@ static ssize_t id_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%llu\n", to_eacct_cgroup(kobj)->id);
 }
 
-static ssize_t energy_uj_show(struct kobject *kobj,
-			      struct kobj_attribute *attr, char *buf)
+static u64 eacct_cgroup_energy(struct eacct_cgroup *cg)
 {
-	struct eacct_cgroup *cg = to_eacct_cgroup(kobj);
 	u64 sum = 0;
 	int i;
 
 	for (i = 0; i < EACCT_NR_CLASSES; i++)
 		sum += atomic64_read(&cg->energy_uj[i]);
-	return sysfs_emit(buf, "%llu\n", sum);
+	return sum;
+}
+
+static ssize_t energy_uj_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", eacct_cgroup_energy(to_eacct_cgroup(kobj)));
 }
 
 static ssize_t eacct_class_show(struct kobject *kobj, unsigned int class,
@@ -96,35 +107,91 @@ static ssize_t budget_ug_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%llu\n", READ_ONCE(to_eacct_cgroup(kobj)->budget_ug));
 }
 
+static ssize_t energy_budget_uj_show(struct kobject *kobj,
+				     struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  READ_ONCE(to_eacct_cgroup(kobj)->energy_budget_uj));
+}
+
+static const char *const eacct_action_names[] = {
+	[EACCT_ACTION_NOTIFY] = "notify",
+	[EACCT_ACTION_THROTTLE] = "throttle",
+	[EACCT_ACTION_FREEZE] = "freeze",
+};
+
+/* "notify", "throttle=PCT" or "freeze" into @buf (at least 16 bytes). */
+static void eacct_action_str(const struct eacct_cgroup *cg, char *buf, size_t len)
+{
+	u8 action = READ_ONCE(cg->budget_action);
+
+	if (action == EACCT_ACTION_THROTTLE)
+		snprintf(buf, len, "throttle=%u", READ_ONCE(cg->throttle_pct));
+	else
+		snprintf(buf, len, "%s", eacct_action_names[action]);
+}
+
 static void eacct_cgroup_check_budget(struct eacct_cgroup *cg)
 {
-	char id_env[48], state_env[32], event_env[32];
-	char *envp[4];
+	char id_env[48], state_env[32], event_env[32], action_env[48];
+	char action[16];
+	char *envp[5];
 	bool exceeded;
 
 	lockdep_assert_held(&eacct_mutex);
-	exceeded = cg->budget_ug &&
-		   (u64)atomic64_read(&cg->carbon_ug) > cg->budget_ug;
+	exceeded = (cg->budget_ug &&
+		    (u64)atomic64_read(&cg->carbon_ug) > cg->budget_ug) ||
+		   (cg->energy_budget_uj &&
+		    eacct_cgroup_energy(cg) > cg->energy_budget_uj);
 	if (exceeded == cg->budget_exceeded)
 		return;
 	WRITE_ONCE(cg->budget_exceeded, exceeded);
 
 	/* Wake poll()ers of budget_exceeded, then tell udev listeners. */
 	sysfs_notify(&cg->kobj, NULL, "budget_exceeded");
+	eacct_action_str(cg, action, sizeof(action));
 	snprintf(event_env, sizeof(event_env), "EACCT_EVENT=budget");
 	snprintf(id_env, sizeof(id_env), "EACCT_CGROUP_ID=%llu", cg->id);
 	snprintf(state_env, sizeof(state_env), "EACCT_BUDGET_EXCEEDED=%d",
 		 exceeded);
+	snprintf(action_env, sizeof(action_env), "EACCT_BUDGET_ACTION=%s", action);
 	envp[0] = event_env;
 	envp[1] = id_env;
 	envp[2] = state_env;
-	envp[3] = NULL;
+	envp[3] = action_env;
+	envp[4] = NULL;
 	kobject_uevent_env(&cg->kobj, KOBJ_CHANGE, envp);
 }
 
-static ssize_t budget_ug_store(struct kobject *kobj,
-			       struct kobj_attribute *attr,
-			       const char *buf, size_t count)
+/*
+ * After a budget changed: the budget list and the budgets/<id> link
+ * follow whether @cg has a budget, then the flag is checked anew.
+ */
+static void eacct_cgroup_budget_changed(struct eacct_cgroup *cg)
+{
+	bool has = cg->budget_ug || cg->energy_budget_uj;
+	char name[24];
+
+	lockdep_assert_held(&eacct_mutex);
+	snprintf(name, sizeof(name), "%llu", cg->id);
+	if (has && list_empty(&cg->budget_node)) {
+		list_add_tail(&cg->budget_node, &eacct_budget_list);
+		if (!sysfs_create_link(eacct_budgets_kobj, &cg->kobj, name))
+			cg->budget_linked = true;
+		else
+			atomic64_inc(&eacct_stats.mirror_errors);
+	} else if (!has && !list_empty(&cg->budget_node)) {
+		list_del_init(&cg->budget_node);
+		if (cg->budget_linked)
+			sysfs_remove_link(eacct_budgets_kobj, name);
+		cg->budget_linked = false;
+	}
+	eacct_cgroup_check_budget(cg);
+}
+
+/* A budget file's write: a decimal u64, 0 for none. */
+static ssize_t eacct_budget_store(struct kobject *kobj, u64 *field,
+				  const char *buf, size_t count)
 {
 	struct eacct_cgroup *cg = to_eacct_cgroup(kobj);
 	u64 budget;
@@ -141,12 +208,62 @@ static ssize_t budget_ug_store(struct kobject *kobj,
 		mutex_unlock(&eacct_mutex);
 		return -ENODEV;
 	}
-	WRITE_ONCE(cg->budget_ug, budget);
-	if (!budget)
-		list_del_init(&cg->budget_node);
-	else if (list_empty(&cg->budget_node))
-		list_add_tail(&cg->budget_node, &eacct_budget_list);
-	eacct_cgroup_check_budget(cg);
+	WRITE_ONCE(*field, budget);
+	eacct_cgroup_budget_changed(cg);
+	mutex_unlock(&eacct_mutex);
+	return count;
+}
+
+static ssize_t budget_ug_store(struct kobject *kobj,
+			       struct kobj_attribute *attr,
+			       const char *buf, size_t count)
+{
+	return eacct_budget_store(kobj, &to_eacct_cgroup(kobj)->budget_ug, buf, count);
+}
+
+static ssize_t energy_budget_uj_store(struct kobject *kobj,
+				      struct kobj_attribute *attr,
+				      const char *buf, size_t count)
+{
+	return eacct_budget_store(kobj, &to_eacct_cgroup(kobj)->energy_budget_uj,
+				  buf, count);
+}
+
+static ssize_t budget_action_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
+{
+	char action[16];
+
+	eacct_action_str(to_eacct_cgroup(kobj), action, sizeof(action));
+	return sysfs_emit(buf, "%s\n", action);
+}
+
+static ssize_t budget_action_store(struct kobject *kobj,
+				   struct kobj_attribute *attr,
+				   const char *buf, size_t count)
+{
+	struct eacct_cgroup *cg = to_eacct_cgroup(kobj);
+	u8 action, pct = 0;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (sysfs_streq(buf, "notify"))
+		action = EACCT_ACTION_NOTIFY;
+	else if (sysfs_streq(buf, "freeze"))
+		action = EACCT_ACTION_FREEZE;
+	else if (!strncmp(buf, "throttle=", 9) && !kstrtou8(buf + 9, 10, &pct) &&
+		 pct >= 1 && pct <= 99)
+		action = EACCT_ACTION_THROTTLE;
+	else
+		return -EINVAL;
+
+	mutex_lock(&eacct_mutex);
+	if (cg->dead) {
+		mutex_unlock(&eacct_mutex);
+		return -ENODEV;
+	}
+	WRITE_ONCE(cg->throttle_pct, pct);
+	WRITE_ONCE(cg->budget_action, action);
 	mutex_unlock(&eacct_mutex);
 	return count;
 }
@@ -171,6 +288,8 @@ static struct kobj_attribute eacct_attr_dram_energy_uj = __ATTR_RO(dram_energy_u
 static struct kobj_attribute eacct_attr_gpu_energy_uj = __ATTR_RO(gpu_energy_uj);
 static struct kobj_attribute eacct_attr_carbon_ug = __ATTR_RO(carbon_ug);
 static struct kobj_attribute eacct_attr_budget_ug = __ATTR_RW(budget_ug);
+static struct kobj_attribute eacct_attr_energy_budget_uj = __ATTR_RW(energy_budget_uj);
+static struct kobj_attribute eacct_attr_budget_action = __ATTR_RW(budget_action);
 static struct kobj_attribute eacct_attr_budget_exceeded = __ATTR_RO(budget_exceeded);
 static struct kobj_attribute eacct_attr_removed = __ATTR_RO(removed);
 
@@ -182,6 +301,8 @@ static struct attribute *eacct_cgroup_attrs[] = {
 	&eacct_attr_gpu_energy_uj.attr,
 	&eacct_attr_carbon_ug.attr,
 	&eacct_attr_budget_ug.attr,
+	&eacct_attr_energy_budget_uj.attr,
+	&eacct_attr_budget_action.attr,
 	&eacct_attr_budget_exceeded.attr,
 	&eacct_attr_removed.attr,
 	NULL,
@@ -399,8 +520,14 @@ void eacct_cgroup_reap(struct list_head *reap)
 {
 	struct eacct_cgroup *cg, *tmp;
 
+	char name[24];
+
 	list_for_each_entry_safe(cg, tmp, reap, pending_node) {
 		list_del(&cg->pending_node);
+		if (cg->budget_linked) {
+			snprintf(name, sizeof(name), "%llu", cg->id);
+			sysfs_remove_link(eacct_budgets_kobj, name);
+		}
 		kobject_del(&cg->kobj);
 		kobject_put(&cg->kobj);
 	}
@@ -529,6 +656,11 @@ int eacct_cgroup_init(void)
 	eacct_cgroup_cache = KMEM_CACHE(eacct_cgroup, 0);
 	if (!eacct_cgroup_cache)
 		return -ENOMEM;
+	eacct_budgets_kobj = kobject_create_and_add("budgets", &eacct_kset->kobj);
+	if (!eacct_budgets_kobj) {
+		err = -ENOMEM;
+		goto err_cache;
+	}
 
 	root = cgroup_get_from_path("/");
 	if (IS_ERR_OR_NULL(root)) {
@@ -560,6 +692,7 @@ int eacct_cgroup_init(void)
 	return 0;
 
 err_cache:
+	kobject_put(eacct_budgets_kobj);
 	kmem_cache_destroy(eacct_cgroup_cache);
 	return err;
 }
@@ -583,5 +716,6 @@ void eacct_cgroup_exit(void)
 	}
 	mutex_unlock(&eacct_mutex);
 	eacct_cgroup_reap(&reap);
+	kobject_put(eacct_budgets_kobj);
 	kmem_cache_destroy(eacct_cgroup_cache);
 }

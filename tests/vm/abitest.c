@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <linux/netlink.h>
 #include <poll.h>
 #include <signal.h>
@@ -527,6 +528,66 @@ static bool uevent_wait(int fd, const char *const *want, int ms)
 	return false;
 }
 
+/* The budgets/<id> link of @path's mirror: does it exist, and lead there? */
+static bool budget_linked(const char *mirror, uint64_t id)
+{
+	char link[128], a[PATH_MAX], b[PATH_MAX];
+
+	snprintf(link, sizeof(link), SYS "/budgets/%" PRIu64, id);
+	return realpath(link, a) && realpath(mirror, b) && !strcmp(a, b);
+}
+
+static void test_energy_budget_and_action(void)
+{
+	uint64_t d = cg_id(TEST_CG "/D"), energy = rd(MIRROR "/D/energy_uj");
+	static const char *const bad[] = {
+		"throttle=0", "throttle=100", "throttle=", "throttle=5x", "throttle",
+		"freeze now", "kill", "notify=1", "throttle=-5",
+	};
+	char buf[64], idenv[64];
+	const char *want[] = { "EACCT_BUDGET_EXCEEDED=1", idenv,
+			       "EACCT_BUDGET_ACTION=throttle=25", NULL };
+	bool refused = true;
+	size_t i;
+	int ufd;
+
+	snprintf(idenv, sizeof(idenv), "EACCT_CGROUP_ID=%" PRIu64, d);
+	read_str(MIRROR "/D/budget_action", buf, sizeof(buf));
+	tap(!strcmp(buf, "notify\n"), "budget_action defaults to notify");
+	tap(!write_str(MIRROR "/D/budget_action", "throttle=25") &&
+	    !read_str(MIRROR "/D/budget_action", buf, sizeof(buf)) &&
+	    !strcmp(buf, "throttle=25\n"), "budget_action throttle=25 set and read back");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		refused &= write_str(MIRROR "/D/budget_action", bad[i]) == -EINVAL;
+	read_str(MIRROR "/D/budget_action", buf, sizeof(buf));
+	tap(refused && !strcmp(buf, "throttle=25\n"),
+	    "%zu malformed actions refused with EINVAL, the action kept", i);
+	tap(!budget_linked(MIRROR "/D", d), "no budget: no link in budgets/");
+
+	ufd = uevent_socket();
+	snprintf(buf, sizeof(buf), "%" PRIu64, energy + 1000);
+	tap(!write_str(MIRROR "/D/energy_budget_uj", buf) &&
+	    rd(MIRROR "/D/energy_budget_uj") == energy + 1000 &&
+	    rd(MIRROR "/D/budget_exceeded") == 0, "energy_budget_uj set, not exceeded");
+	tap(budget_linked(MIRROR "/D", d), "budgets/%" PRIu64 " links to the cgroup's directory", d);
+	tap(write_str(MIRROR "/D/energy_budget_uj", "-5") == -EINVAL &&
+	    rd(MIRROR "/D/energy_budget_uj") == energy + 1000, "malformed energy budget refused, kept");
+	charge(d, PKG0, 1001, 0);
+	tap(rd(MIRROR "/D/budget_exceeded") == 1 && uevent_wait(ufd, want, 3000),
+	    "energy past energy_budget_uj: exceeded, uevent names the action");
+	snprintf(buf, sizeof(buf), "%" PRIu64, energy + 5000);
+	write_str(MIRROR "/D/energy_budget_uj", buf);
+	tap(rd(MIRROR "/D/budget_exceeded") == 0, "raising the energy budget clears the flag");
+	write_str(MIRROR "/D/budget_ug", "1000000000");
+	write_str(MIRROR "/D/energy_budget_uj", "0");
+	tap(budget_linked(MIRROR "/D", d), "a carbon budget alone keeps the link");
+	write_str(MIRROR "/D/budget_ug", "0");
+	write_str(MIRROR "/D/budget_action", "notify");
+	tap(!budget_linked(MIRROR "/D", d) && access(SYS "/budgets", F_OK) == 0,
+	    "both budgets cleared: the link goes, budgets/ stays");
+	close(ufd);
+}
+
 static void test_budget(void)
 {
 	uint64_t a = cg_id(TEST_CG "/A"), c = cg_id(TEST_CG "/A/B/C");
@@ -572,6 +633,7 @@ static void test_budget(void)
 	    "clearing the budget flips it back, with a uevent");
 	close(fd);
 	close(ufd);
+	test_energy_budget_and_action();
 }
 
 static bool proc_line(pid_t pid, char *line, size_t len)
@@ -667,6 +729,7 @@ static void test_rename_rmdir(void)
 {
 	uint64_t d = cg_id(TEST_CG "/D"), f, f2;
 	char path[256];
+	struct stat st;
 
 	/*
 	 * cgroup v2 refuses rename(2) (kernel/cgroup/cgroup.c), so a path
@@ -680,6 +743,7 @@ static void test_rename_rmdir(void)
 	tap(exists(MIRROR "/D") && !exists(MIRROR "/D2") &&
 	    rd(MIRROR "/D/id") == d, "mirror keeps the path after a sync");
 
+	write_str(MIRROR "/D/budget_ug", "1000000000");
 	tap(!rmdir(TEST_CG "/D"), "cgroup D removed");
 	for (int i = 0; i < 60 && rd(MIRROR "/D/removed") != 1; i++)
 		usleep(50 * 1000);
@@ -715,6 +779,8 @@ static void test_rename_rmdir(void)
 
 	write_str("/sys/module/eacct/parameters/retain_secs", "1");
 	tap(wait_path(MIRROR "/D", false, 5000), "removed cgroup dropped after retain_secs");
+	snprintf(path, sizeof(path), SYS "/budgets/%" PRIu64, d);
+	tap(lstat(path, &st) && errno == ENOENT, "its budgets/ link went with it");
 	tap(rd(MIRROR "/gpu_energy_uj") >= 10, "its energy stays in its parent");
 	write_str("/sys/module/eacct/parameters/retain_secs", "300");
 

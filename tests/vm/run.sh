@@ -50,9 +50,7 @@ for kver in "${kvers[@]}"; do
 		{ cat "$out/kbuild-mockgpu.log"; exit 1; }
 
 	cp /bin/busybox "$out/root/bin/busybox"
-	cp "$top/tests/vm/init" "$top/tests/vm/guest-test.sh" \
-	   "$top/tests/vm/guest-demo.sh" "$top/tests/vm/guest-eacctd.sh" \
-	   "$top/tests/vm/guest-gpu.sh" "$top/tests/vm/guest-sched.sh" \
+	cp "$top/tests/vm/init" "$top"/tests/vm/guest-*.sh \
 	   "$top/tests/vm/fixture-powercap.sh" "$out/root/"
 	cp "$out/src/kmod/eacct.ko" "$build/bin/abitest" "$build/bin/bench" \
 	   "$build/bin/eacct-write" "$build/bin/cgroup-events-test" \
