@@ -23,12 +23,20 @@ USER_CFLAGS := $(CFLAGS) $(WARN) -Iinclude/uapi -Iuserspace -Ibpf -I$(B)/bpf
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 
+# The library of pure functions, one archive (and one under ASan): a
+# program pulls in only what it uses, json-c with the JSON readers alone.
 LIB_SRCS := $(wildcard userspace/lib/*.c)
 LIB_HDRS := $(wildcard userspace/lib/*.h) include/uapi/linux/eacct.h
+LIB_OBJS := $(patsubst userspace/lib/%.c,$(B)/lib/%.o,$(LIB_SRCS)) $(B)/lib/regions.o
+ASAN_LIB_OBJS := $(patsubst $(B)/lib/%,$(B)/asan/lib/%,$(LIB_OBJS))
+LIB := $(B)/libeacct.a
+ASAN_LIB := $(B)/asan/libeacct.a
+LIB_LDLIBS := -ljson-c
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(B)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS := $(patsubst bpf/%.bpf.c,$(B)/bpf/%.skel.h,$(BPF_SRCS))
 TOOLS := $(B)/bin/eacct-write $(B)/bin/eacctd $(B)/bin/eacct
+UNIT_DEFS := -DTEST_DATA='"$(CURDIR)/tests/data"'
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all module bpf userspace check demo bench install clean deps \
@@ -57,42 +65,62 @@ $(B)/bpf/%.skel.h: $(B)/bpf/%.bpf.o
 bpf: $(BPF_OBJS) $(BPF_SKELS)
 
 # --- userspace ----------------------------------------------------------------
-$(B)/bin/eacct-write: userspace/eacct-write.c $(LIB_SRCS) $(LIB_HDRS) | $(B)/bin
-	$(CC) $(USER_CFLAGS) -o $@ $< $(LIB_SRCS)
+$(B)/gen/regions.c: data/grid-intensity-by-country.csv scripts/gen-regions.sh | $(B)/gen
+	scripts/gen-regions.sh $< > $@.tmp && mv $@.tmp $@
+$(B)/lib/%.o: userspace/lib/%.c $(LIB_HDRS) | $(B)/lib
+	$(CC) $(USER_CFLAGS) -c -o $@ $<
+$(B)/lib/regions.o: $(B)/gen/regions.c $(LIB_HDRS) | $(B)/lib
+	$(CC) $(USER_CFLAGS) -c -o $@ $<
+$(B)/asan/lib/%.o: userspace/lib/%.c $(LIB_HDRS) | $(B)/asan/lib
+	$(CC) $(SAN_FLAGS) $(WARN) -Iinclude/uapi -Iuserspace -Ibpf -c -o $@ $<
+$(B)/asan/lib/regions.o: $(B)/gen/regions.c $(LIB_HDRS) | $(B)/asan/lib
+	$(CC) $(SAN_FLAGS) $(WARN) -Iinclude/uapi -Iuserspace -Ibpf -c -o $@ $<
+$(LIB): $(LIB_OBJS)
+	rm -f $@ && ar rcs $@ $^
+$(ASAN_LIB): $(ASAN_LIB_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/bin/eacct-write: userspace/eacct-write.c $(LIB) | $(B)/bin
+	$(CC) $(USER_CFLAGS) -o $@ $< $(LIB) $(LIB_LDLIBS)
 
 $(B)/bin/cgroup-events-test: tests/host/cgroup_events_test.c $(B)/bpf/cgroup_events.skel.h \
-		$(LIB_SRCS) $(LIB_HDRS) | $(B)/bin
-	$(CC) $(USER_CFLAGS) -o $@ $< $(LIB_SRCS) -lbpf -lelf -lz
+		$(LIB) | $(B)/bin
+	$(CC) $(USER_CFLAGS) -o $@ $< $(LIB) $(LIB_LDLIBS) -lbpf -lelf -lz
 
 $(B)/bin/cpu-account-test: tests/host/cpu_account_test.c userspace/bpf_cpu.c userspace/bpf_cpu.h \
-		$(B)/bpf/cpu_account.skel.h $(LIB_SRCS) $(LIB_HDRS) | $(B)/bin
-	$(CC) $(USER_CFLAGS) -o $@ $< userspace/bpf_cpu.c $(LIB_SRCS) -lbpf -lelf -lz
+		$(B)/bpf/cpu_account.skel.h $(LIB) | $(B)/bin
+	$(CC) $(USER_CFLAGS) -o $@ $< userspace/bpf_cpu.c $(LIB) $(LIB_LDLIBS) -lbpf -lelf -lz
 
 $(B)/bin/sched-bench: tests/host/sched_bench.c userspace/bpf_cpu.c userspace/bpf_cpu.h \
-		$(B)/bpf/cpu_account.skel.h $(B)/bpf/bench_empty.skel.h $(LIB_SRCS) $(LIB_HDRS) | $(B)/bin
-	$(CC) $(USER_CFLAGS) -o $@ $< userspace/bpf_cpu.c $(LIB_SRCS) -lbpf -lelf -lz
+		$(B)/bpf/cpu_account.skel.h $(B)/bpf/bench_empty.skel.h $(LIB) | $(B)/bin
+	$(CC) $(USER_CFLAGS) -o $@ $< userspace/bpf_cpu.c $(LIB) $(LIB_LDLIBS) -lbpf -lelf -lz
 
 # eacctd: its own sources beside the library's.
-EACCTD_SRCS := userspace/bpf_cpu.c userspace/bpf_gpu.c userspace/gpu_activity.c
+EACCTD_SRCS := userspace/bpf_cpu.c userspace/bpf_gpu.c userspace/gpu_activity.c \
+	userspace/intensity_feed.c userspace/http_fetch.c userspace/enforce.c \
+	userspace/metrics_server.c
 EACCTD_DEPS := userspace/eacctd.c $(EACCTD_SRCS) userspace/bpf_cpu.h userspace/bpf_gpu.h \
-	userspace/gpu_activity.h $(B)/bpf/cpu_account.skel.h $(B)/bpf/gpu_account.skel.h \
+	userspace/gpu_activity.h userspace/intensity_feed.h userspace/http_fetch.h \
+	userspace/enforce.h userspace/metrics_server.h \
+	$(B)/bpf/cpu_account.skel.h $(B)/bpf/gpu_account.skel.h \
 	$(B)/bpf/gpu_sched.skel.h \
-	$(LIB_SRCS) $(LIB_HDRS)
+	$(LIB)
 $(B)/bin/eacctd: $(EACCTD_DEPS) | $(B)/bin
-	$(CC) $(USER_CFLAGS) -o $@ $< $(EACCTD_SRCS) $(LIB_SRCS) -lbpf -lelf -lz
+	$(CC) $(USER_CFLAGS) -o $@ $< $(EACCTD_SRCS) $(LIB) $(LIB_LDLIBS) -lcurl -lpthread -lbpf -lelf -lz
 
-$(B)/bin/eacct: userspace/eacct.c $(LIB_SRCS) $(LIB_HDRS) | $(B)/bin
-	$(CC) $(USER_CFLAGS) -o $@ $< $(LIB_SRCS)
+EACCT_SRCS := $(wildcard userspace/eacct/*.c)
+$(B)/bin/eacct: $(EACCT_SRCS) userspace/eacct/cli.h $(LIB) | $(B)/bin
+	$(CC) $(USER_CFLAGS) -o $@ $(EACCT_SRCS) $(LIB) $(LIB_LDLIBS)
 
 $(B)/bin/ioctl-bench: tests/host/ioctl_bench.c tests/host/bpf_stats.h \
 		$(B)/bpf/gpu_account.skel.h $(B)/bpf/bench_empty.skel.h | $(B)/bin
 	$(CC) $(USER_CFLAGS) -Itests/host -o $@ $< -lbpf -lelf -lz
 
-$(B)/bin/gpu-reader-bench: tests/host/gpu_reader_bench.c $(LIB_SRCS) $(LIB_HDRS) | $(B)/bin
-	$(CC) $(USER_CFLAGS) -o $@ $< $(LIB_SRCS)
+$(B)/bin/gpu-reader-bench: tests/host/gpu_reader_bench.c $(LIB) | $(B)/bin
+	$(CC) $(USER_CFLAGS) -o $@ $< $(LIB) $(LIB_LDLIBS)
 
-$(B)/bin/eacctd-bench: tests/host/eacctd_bench.c $(LIB_SRCS) $(LIB_HDRS) | $(B)/bin
-	$(CC) $(USER_CFLAGS) -o $@ $< $(LIB_SRCS)
+$(B)/bin/eacctd-bench: tests/host/eacctd_bench.c $(LIB) | $(B)/bin
+	$(CC) $(USER_CFLAGS) -o $@ $< $(LIB) $(LIB_LDLIBS)
 
 userspace: $(TOOLS)
 
@@ -100,39 +128,42 @@ userspace: $(TOOLS)
 VMBIN ?= $(B)/vm/bin
 vm-binaries: $(VMBIN)/abitest $(VMBIN)/bench $(VMBIN)/eacct-write \
 	$(VMBIN)/cgroup-events-test $(VMBIN)/cpu-account-test $(VMBIN)/eacctd \
-	$(VMBIN)/vgem-client $(VMBIN)/mockgpu-client
+	$(VMBIN)/vgem-client $(VMBIN)/mockgpu-client $(VMBIN)/eacct
+$(VMBIN)/eacct: $(EACCT_SRCS) userspace/eacct/cli.h $(LIB)
+	@mkdir -p $(VMBIN)
+	$(CC) $(USER_CFLAGS) -static -o $@ $(EACCT_SRCS) $(LIB) $(LIB_LDLIBS)
 $(VMBIN)/vgem-client: tests/vm/vgem_client.c
 	@mkdir -p $(VMBIN)
 	$(CC) $(USER_CFLAGS) -static -o $@ $<
 $(VMBIN)/mockgpu-client: tests/vm/mockgpu_client.c tests/vm/mockgpu/mockgpu_drm.h
 	@mkdir -p $(VMBIN)
 	$(CC) $(USER_CFLAGS) -Itests/vm -static -o $@ $<
-$(VMBIN)/abitest: tests/vm/abitest.c $(LIB_SRCS) $(LIB_HDRS)
+$(VMBIN)/abitest: tests/vm/abitest.c $(LIB)
 	@mkdir -p $(VMBIN)
-	$(CC) $(USER_CFLAGS) -static -o $@ $< $(LIB_SRCS)
-$(VMBIN)/bench: tests/vm/bench.c $(LIB_SRCS) $(LIB_HDRS)
+	$(CC) $(USER_CFLAGS) -static -o $@ $< $(LIB) $(LIB_LDLIBS)
+$(VMBIN)/bench: tests/vm/bench.c $(LIB)
 	@mkdir -p $(VMBIN)
-	$(CC) $(USER_CFLAGS) -static -o $@ $< $(LIB_SRCS)
-$(VMBIN)/eacct-write: userspace/eacct-write.c $(LIB_SRCS) $(LIB_HDRS)
+	$(CC) $(USER_CFLAGS) -static -o $@ $< $(LIB) $(LIB_LDLIBS)
+$(VMBIN)/eacct-write: userspace/eacct-write.c $(LIB)
 	@mkdir -p $(VMBIN)
-	$(CC) $(USER_CFLAGS) -static -o $@ $< $(LIB_SRCS)
+	$(CC) $(USER_CFLAGS) -static -o $@ $< $(LIB) $(LIB_LDLIBS)
 $(VMBIN)/cpu-account-test: tests/host/cpu_account_test.c userspace/bpf_cpu.c userspace/bpf_cpu.h \
-		$(B)/bpf/cpu_account.skel.h $(LIB_SRCS) $(LIB_HDRS)
+		$(B)/bpf/cpu_account.skel.h $(LIB)
 	@mkdir -p $(VMBIN)
-	$(CC) $(USER_CFLAGS) -static -o $@ $< userspace/bpf_cpu.c $(LIB_SRCS) -lbpf -lelf -lz
+	$(CC) $(USER_CFLAGS) -static -o $@ $< userspace/bpf_cpu.c $(LIB) $(LIB_LDLIBS) -lbpf -lelf -lz
 $(VMBIN)/eacctd: $(EACCTD_DEPS)
 	@mkdir -p $(VMBIN)
-	$(CC) $(USER_CFLAGS) -static -o $@ $< $(EACCTD_SRCS) $(LIB_SRCS) -lbpf -lelf -lz
+	$(CC) $(USER_CFLAGS) -DEACCT_NO_HTTP -static -o $@ $< $(EACCTD_SRCS) $(LIB) $(LIB_LDLIBS) -lpthread -lbpf -lelf -lz
 $(VMBIN)/cgroup-events-test: tests/host/cgroup_events_test.c $(B)/bpf/cgroup_events.skel.h \
-		$(LIB_SRCS) $(LIB_HDRS)
+		$(LIB)
 	@mkdir -p $(VMBIN)
-	$(CC) $(USER_CFLAGS) -static -o $@ $< $(LIB_SRCS) -lbpf -lelf -lz
+	$(CC) $(USER_CFLAGS) -static -o $@ $< $(LIB) $(LIB_LDLIBS) -lbpf -lelf -lz
 
 # --- tests ----------------------------------------------------------------------
-$(B)/tests/%: tests/unit/%.c $(LIB_SRCS) $(LIB_HDRS) | $(B)/tests
-	$(CC) $(USER_CFLAGS) -o $@ $< $(LIB_SRCS) -lcmocka
-$(B)/tests/asan/%: tests/unit/%.c $(LIB_SRCS) $(LIB_HDRS) | $(B)/tests/asan
-	$(CC) $(SAN_FLAGS) $(WARN) -Iinclude/uapi -Iuserspace -Ibpf -o $@ $< $(LIB_SRCS) -lcmocka
+$(B)/tests/%: tests/unit/%.c $(LIB) | $(B)/tests
+	$(CC) $(USER_CFLAGS) $(UNIT_DEFS) -o $@ $< $(LIB) $(LIB_LDLIBS) -lcmocka
+$(B)/tests/asan/%: tests/unit/%.c $(ASAN_LIB) | $(B)/tests/asan
+	$(CC) $(SAN_FLAGS) $(WARN) $(UNIT_DEFS) -Iinclude/uapi -Iuserspace -Ibpf -o $@ $< $(ASAN_LIB) $(LIB_LDLIBS) -lcmocka
 
 # The NVML test library, loaded by test_nvml through the real dlopen path.
 $(B)/tests/libnvidia-ml.so.1: tests/nvml/fake_nvml.c | $(B)/tests
@@ -144,13 +175,20 @@ unit: $(addprefix $(B)/tests/,$(UNIT_TESTS))
 unit-asan: $(addprefix $(B)/tests/asan/,$(UNIT_TESTS))
 	@for t in $^; do $$t || exit 1; done
 
-$(B)/bin/eacctd-nvml-test: tests/host/eacctd_nvml_test.c $(LIB_SRCS) $(LIB_HDRS) | $(B)/bin
-	$(CC) $(USER_CFLAGS) -o $@ $< $(LIB_SRCS)
+$(B)/bin/eacctd-nvml-test: tests/host/eacctd_nvml_test.c $(LIB) | $(B)/bin
+	$(CC) $(USER_CFLAGS) -o $@ $< $(LIB) $(LIB_LDLIBS)
+
+$(B)/bin/eacctd-intensity-test: tests/host/eacctd_intensity_test.c $(LIB) | $(B)/bin
+	$(CC) $(USER_CFLAGS) -o $@ $< $(LIB) $(LIB_LDLIBS) -lpthread
 
 host-bpf-test: $(B)/bin/cgroup-events-test $(B)/bin/cpu-account-test $(B)/bin/eacct \
-		$(B)/bin/eacctd $(B)/bin/eacctd-nvml-test $(B)/tests/libnvidia-ml.so.1
+		$(B)/bin/eacctd $(B)/bin/eacctd-nvml-test $(B)/tests/libnvidia-ml.so.1 \
+		$(B)/bin/eacctd-intensity-test
 	tests/host/eacct_meters_test.sh $(B)/bin/eacct $(B)/tests/libnvidia-ml.so.1
+	tests/host/eacct_cli_test.sh $(B)/bin/eacct
 	$(B)/bin/eacctd-nvml-test $(B)/bin/eacctd $(CURDIR)/$(B)/tests/libnvidia-ml.so.1
+	$(B)/bin/eacctd-intensity-test $(B)/bin/eacctd
+	tests/host/eacctd_metrics_test.sh $(B)/bin/eacctd
 	$(B)/bin/cgroup-events-test
 	$(B)/bin/cpu-account-test
 	$(B)/bin/cpu-account-test --two-packages
@@ -183,7 +221,7 @@ install: all
 		install -D -m 0644 packaging/eacctd.conf $(DESTDIR)/etc/eacct/eacctd.conf
 	install -D -m 0644 include/uapi/linux/eacct.h $(DESTDIR)/usr/local/include/linux/eacct.h
 
-$(B)/bpf $(B)/bin $(B)/tests $(B)/tests/asan:
+$(B)/bpf $(B)/bin $(B)/tests $(B)/tests/asan $(B)/gen $(B)/lib $(B)/asan/lib:
 	mkdir -p $@
 
 clean:

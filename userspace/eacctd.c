@@ -22,15 +22,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <json-c/json.h>
 
 #include "bpf_cpu.h"
 #include "cpu_account.skel.h"
 #include "gpu_activity.h"
+#include "enforce.h"
+#include "intensity_feed.h"
+#include "metrics_server.h"
 #include "lib/attrib.h"
 #include "lib/batch.h"
+#include "lib/carbon.h"
 #include "lib/cgroupfs.h"
 #include "lib/config.h"
 #include "lib/nvml.h"
@@ -69,6 +75,7 @@ struct domain {
 	struct eacct_meter *meter;	/* NULL: the model estimate, or NVML */
 	struct eacct_nvml_gpu *nvml;	/* an NVIDIA GPU's NVML meter */
 	uint64_t last_total;
+	double carbon_carry;		/* the fraction of a ug not yet charged */
 	struct eacct_xcheck xcheck;	/* GPU: busy time against fdinfo */
 	bool xcheck_off;		/* the last window disagreed */
 };
@@ -93,6 +100,13 @@ static struct {
 	struct eacct_nvml_gpu *gpu_nvml[EACCT_MAX_GPUS];	/* by d.gpus index */
 	char cgroup_root[4096];		/* cgroup2 mount: pid -> cgroup */
 	int nr_drm_domains;		/* GPU domains metered by hwmon: fdinfo read */
+	struct intensity_feed feed;	/* grid carbon intensity */
+	struct enforcer enf;		/* budget actions */
+	struct metrics_server metrics;	/* /metrics, if metrics_listen */
+	time_t started;
+	bool status_failed;		/* logged once */
+	struct intensity_now intensity;	/* in force this interval */
+	char intensity_logged[600];	/* source and error last logged */
 	int sched_tps;			/* gpu_scheduler tracepoints attached */
 	unsigned int sched_retry;	/* intervals until the next try, if none */
 	struct cg *cgs;			/* sorted by id */
@@ -108,6 +122,8 @@ static struct {
 } d;
 
 static volatile sig_atomic_t stop, reload;
+
+static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static void logmsg(const char *fmt, ...)
 {
@@ -428,11 +444,11 @@ static void prune_processes(void)
 	d.nr_procs = j;
 }
 
-static uint64_t carbon_ug(uint64_t energy_uj)
+/* A domain's carbon this interval, at the intensity in force now. */
+static uint64_t domain_carbon(struct domain *dom, uint64_t energy_uj)
 {
-	/* g = kWh x PUE x g/kWh; 1 kWh = 3.6e12 uJ; ug = g x 1e6. */
-	return (uint64_t)((double)energy_uj * d.cfg.pue *
-			  d.cfg.intensity_g_per_kwh / 3.6e6 + 0.5);
+	return eacct_carbon_ug(energy_uj, d.cfg.pue, d.intensity.g_per_kwh,
+			       &dom->carbon_carry);
 }
 
 static uint64_t elapsed_ns(const struct timespec *a, const struct timespec *b)
@@ -446,10 +462,10 @@ static uint64_t elapsed_ns(const struct timespec *a, const struct timespec *b)
  * time on that package: the per-process rows add up to the cgroup's.
  */
 static int add_process_records(struct eacct_batch *b, const struct cg *c,
-			       const struct domain *dom, uint64_t charge)
+			       const struct domain *dom, uint64_t charge, uint64_t carbon)
 {
 	size_t lo = 0, hi = d.nr_procs, n, i;
-	uint64_t *act, *share;
+	uint64_t *act, *share, *cshare;
 	struct proc **ps;
 	int err = 0;
 
@@ -466,18 +482,19 @@ static int add_process_records(struct eacct_batch *b, const struct cg *c,
 		;
 	if (!n)
 		return 0;
-	act = calloc(2 * n, sizeof(*act));
+	act = calloc(3 * n, sizeof(*act));
 	if (!act)
 		return -ENOMEM;
 	share = act + n;
+	cshare = share + n;
 	for (i = 0; i < n; i++)
 		act[i] = ps[i]->delta[dom->pkg];
 	eacct_split(charge, act, n, 0, EACCT_IDLE_PROPORTIONAL, share);
+	eacct_split(carbon, share, n, 0, EACCT_IDLE_PROPORTIONAL, cshare);
 	for (i = 0; i < n && !err; i++)
 		if (share[i])
 			err = eacct_batch_add_process(b, ps[i]->key.tgid, c->id,
-						      dom->id, share[i],
-						      carbon_ug(share[i]),
+						      dom->id, share[i], cshare[i],
 						      ps[i]->comm);
 	free(act);
 	return err;
@@ -638,7 +655,7 @@ static int charge_gpu(struct eacct_batch *b, struct domain *dom,
 {
 	enum eacct_gpu_method method = EACCT_GPU_BY_NOTHING;
 	size_t max = d.gpu.nr + 1, n, i;
-	uint64_t *ids, *act, *charge, energy, idle;
+	uint64_t *ids, *act, *charge, energy, idle, cidle;
 	const char *label = NULL;
 	int err = 0;
 
@@ -659,12 +676,15 @@ static int charge_gpu(struct eacct_batch *b, struct domain *dom,
 			   method == EACCT_GPU_BY_BUSY_TIME ? interval_ns : 0,
 			   method == EACCT_GPU_BY_BUSY_TIME ? d.cfg.idle_policy :
 			   EACCT_IDLE_PROPORTIONAL, charge);
+	/* act is done with: it takes each charge's carbon now. */
+	cidle = eacct_carbon_split(domain_carbon(dom, energy), charge, n, idle, act);
+	if (cidle == UINT64_MAX)
+		err = -ENOMEM;
 	for (i = 0; i < n && !err; i++)
 		if (charge[i])
-			err = eacct_batch_add_cgroup(b, ids[i], dom->id, charge[i],
-						     carbon_ug(charge[i]));
-	if (idle && !err)
-		err = eacct_batch_add_idle(b, dom->id, idle, carbon_ug(idle));
+			err = eacct_batch_add_cgroup(b, ids[i], dom->id, charge[i], act[i]);
+	if ((idle || cidle) && !err)
+		err = eacct_batch_add_idle(b, dom->id, idle, cidle);
 	free(ids);
 	return err;
 }
@@ -672,14 +692,15 @@ static int charge_gpu(struct eacct_batch *b, struct domain *dom,
 /* Build this interval's batch; energy that goes to no cgroup is idle. */
 static int build_batch(struct eacct_batch *b, uint64_t interval_ns)
 {
-	uint64_t *act, *charge, energy, idle, busy;
+	uint64_t *act, *charge, *carbon, energy, idle, cidle, busy;
 	struct domain *dom;
 	size_t i;
 	int k, err = 0;
 
 	act = calloc(d.nr_cgs + 1, sizeof(*act));
 	charge = calloc(d.nr_cgs + 1, sizeof(*charge));
-	if (!act || !charge) {
+	carbon = calloc(d.nr_cgs + 1, sizeof(*carbon));
+	if (!act || !charge || !carbon) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -708,20 +729,27 @@ static int build_batch(struct eacct_batch *b, uint64_t interval_ns)
 		idle = eacct_split(energy, act, d.nr_cgs,
 				   (uint64_t)d.pkg_cpus[dom->pkg] * interval_ns,
 				   d.cfg.idle_policy, charge);
+		cidle = eacct_carbon_split(domain_carbon(dom, energy), charge, d.nr_cgs,
+					   idle, carbon);
+		if (cidle == UINT64_MAX) {
+			err = -ENOMEM;
+			break;
+		}
 		for (i = 0; i < d.nr_cgs && !err; i++) {
 			if (charge[i] || (!d.cgs[i].registered && act[i]))
 				err = eacct_batch_add_cgroup(b, d.cgs[i].id, dom->id,
-							     charge[i],
-							     carbon_ug(charge[i]));
+							     charge[i], carbon[i]);
 			if (charge[i] && !err)
-				err = add_process_records(b, &d.cgs[i], dom, charge[i]);
+				err = add_process_records(b, &d.cgs[i], dom, charge[i],
+							  carbon[i]);
 		}
-		if (idle && !err)
-			err = eacct_batch_add_idle(b, dom->id, idle, carbon_ug(idle));
+		if ((idle || cidle) && !err)
+			err = eacct_batch_add_idle(b, dom->id, idle, cidle);
 	}
 out:
 	free(act);
 	free(charge);
+	free(carbon);
 	return err;
 }
 
@@ -860,6 +888,124 @@ static void mark_registered(const struct eacct_batch *b)
 	}
 }
 
+/* What the exporter shows beside the module's counters. */
+static void update_metrics(void)
+{
+	const char *est[METRICS_MAX_ESTIMATED];
+	int i, n = 0;
+
+	for (i = 0; i < d.nr_domains && n < METRICS_MAX_ESTIMATED; i++)
+		if (!d.domains[i].meter && !d.domains[i].nvml)
+			est[n++] = d.domains[i].name;
+	metrics_server_update(&d.metrics, d.intensity.g_per_kwh,
+			      eacct_intensity_source_name(eacct_intensity_source(&d.cfg)),
+			      d.intensity.fallback, d.cfg.pue, est, n);
+}
+
+/* /run/eacct for the status file, if it is not there (tmpfs at boot). */
+static void make_parent_dir(const char *path)
+{
+	char dir[256], *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	for (slash = strchr(dir + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		mkdir(dir, 0755);	/* EEXIST for all but the missing ones */
+		*slash = '/';
+	}
+}
+
+/* One domain, as the status file shows it. */
+static struct json_object *domain_json(const struct domain *dom)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "domain", json_object_new_string(dom->name));
+	if (dom->meter) {
+		json_object_object_add(o, "meter", json_object_new_string(
+					       eacct_meter_kind_name(dom->meter->kind)));
+		json_object_object_add(o, "source", json_object_new_string(dom->meter->source));
+	} else {
+		json_object_object_add(o, "meter", json_object_new_string(dom->nvml ? "nvml" : "model"));
+	}
+	json_object_object_add(o, "estimated", json_object_new_boolean(!dom->meter && !dom->nvml));
+	if (dom->gpu >= 0) {
+		if (d.gpu_method_name[dom->gpu])
+			json_object_object_add(o, "method",
+					       json_object_new_string(d.gpu_method_name[dom->gpu]));
+		if (dom->xcheck.windows)
+			json_object_object_add(o, "xcheck_worst_pct",
+					       json_object_new_double(100 * dom->xcheck.worst));
+	}
+	return o;
+}
+
+/*
+ * What eacct status shows: written each interval, atomically (a
+ * temporary file renamed over the last one).
+ */
+static void write_status(void)
+{
+	struct json_object *o = json_object_new_object(), *in, *doms, *gpus;
+	char tmp[300];
+	int i;
+
+	json_object_object_add(o, "pid", json_object_new_int64(getpid()));
+	json_object_object_add(o, "started", json_object_new_int64(d.started));
+	json_object_object_add(o, "updated", json_object_new_int64(time(NULL)));
+	json_object_object_add(o, "interval_ms", json_object_new_int64(d.cfg.interval_ms));
+	json_object_object_add(o, "seq", json_object_new_uint64(d.seq));
+	in = json_object_new_object();
+	json_object_object_add(in, "g_per_kwh", json_object_new_double(d.intensity.g_per_kwh));
+	json_object_object_add(in, "source", json_object_new_string(d.intensity.source));
+	json_object_object_add(in, "since", json_object_new_int64(d.intensity.since));
+	json_object_object_add(in, "fallback", json_object_new_boolean(d.intensity.fallback));
+	json_object_object_add(in, "signal", json_object_new_string(
+				       d.cfg.intensity_marginal ? "marginal" : "average"));
+	json_object_object_add(in, "error", json_object_new_string(d.intensity.error));
+	json_object_object_add(o, "intensity", in);
+	json_object_object_add(o, "pue", json_object_new_double(d.cfg.pue));
+	doms = json_object_new_array();
+	gpus = json_object_new_array();
+	for (i = 0; i < d.nr_domains; i++)
+		json_object_array_add(d.domains[i].gpu >= 0 ? gpus : doms,
+				      domain_json(&d.domains[i]));
+	json_object_object_add(o, "domains", doms);
+	json_object_object_add(o, "gpus", gpus);
+	json_object_object_add(o, "enforced", enforcer_json(&d.enf));
+	if (d.metrics.running)
+		json_object_object_add(o, "metrics", json_object_new_string(d.metrics.bound));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", d.cfg.status_file);
+	if (json_object_to_file_ext(tmp, o, JSON_C_TO_STRING_PLAIN) || rename(tmp, d.cfg.status_file)) {
+		if (!d.status_failed)
+			logmsg("cannot write %s: %s", d.cfg.status_file, strerror(errno));
+		d.status_failed = true;
+	} else {
+		d.status_failed = false;
+	}
+	json_object_put(o);
+}
+
+/*
+ * The intensity in force for this interval; a new value, its source, a
+ * fallback and any error are logged when they change, not every interval.
+ */
+static void update_intensity(void)
+{
+	char line[sizeof(d.intensity_logged)];
+
+	intensity_feed_at(&d.feed, time(NULL), &d.intensity);
+	/* A new point of a series (or a new source, or error) is worth a line. */
+	snprintf(line, sizeof(line), "%lld %s%s%s", (long long)d.intensity.since,
+		 d.intensity.source, d.intensity.error[0] ? " | " : "", d.intensity.error);
+	if (!strcmp(line, d.intensity_logged))
+		return;
+	memcpy(d.intensity_logged, line, sizeof(line));
+	logmsg("carbon intensity %.1f g/kWh from %s%s%s%s", d.intensity.g_per_kwh,
+	       d.intensity.source, d.intensity.fallback ? " (FALLBACK)" : "",
+	       d.intensity.error[0] ? ": " : "", d.intensity.error);
+}
+
 /*
  * drm_sched jobs start counting when they run: from the gpu_scheduler
  * tracepoints where they can be attached, else from their "scheduled"
@@ -922,6 +1068,7 @@ static int interval(void)
 		if (err)	/* the GPUs' energy stays idle this once */
 			logmsg("reading GPU activity: %s", strerror(-err));
 	}
+	update_intensity();
 	eacct_batch_init(&b, d.seq);
 	err = build_batch(&b, elapsed_ns(&d.last, &now));
 	d.last = now;
@@ -939,6 +1086,10 @@ static int interval(void)
 		}
 	}
 	eacct_batch_free(&b);
+	/* Budgets may change at any time, by batches or by their writers. */
+	enforcer_run(&d.enf);
+	update_metrics();
+	write_status();
 	return err;
 }
 
@@ -1194,10 +1345,31 @@ static int start(void)
 		return err;
 	start_gpu();
 	recover();
+	if (intensity_feed_start(&d.feed, &d.cfg))
+		logmsg("carbon intensity: %s", d.feed.error);
+	update_intensity();
+	snprintf(d.enf.sysfs, sizeof(d.enf.sysfs), "%s", d.cfg.sysfs);
+	snprintf(d.enf.cgroup_root, sizeof(d.enf.cgroup_root), "%s", d.cgroup_root);
+	snprintf(d.enf.file, sizeof(d.enf.file), "%s", d.cfg.enforce_file);
+	d.enf.apply = d.cfg.enforce;
+	d.enf.log = logmsg;
+	enforcer_init(&d.enf);
+	d.started = time(NULL);
+	make_parent_dir(d.cfg.status_file);
+	if (d.cfg.metrics_listen[0]) {
+		char err[300];
+
+		if (metrics_server_start(&d.metrics, d.cfg.metrics_listen, d.cfg.sysfs, err,
+					 sizeof(err)))
+			logmsg("metrics: %s; no exporter", err);
+		else
+			logmsg("metrics: http://%s/metrics", d.metrics.bound);
+		update_metrics();
+	}
 	clock_gettime(CLOCK_MONOTONIC, &d.last);
-	logmsg("running: interval %u ms, idle policy %s, intensity %.1f g/kWh, PUE %.2f",
+	logmsg("running: interval %u ms, idle policy %s, intensity source %s, PUE %.2f",
 	       d.cfg.interval_ms, eacct_idle_policy_name(d.cfg.idle_policy),
-	       d.cfg.intensity_g_per_kwh, d.cfg.pue);
+	       eacct_intensity_source_name(eacct_intensity_source(&d.cfg)), d.cfg.pue);
 	return 0;
 }
 
@@ -1234,7 +1406,7 @@ static const char usage[] =
 "      --reset-bpf    unpin the BPF programs and maps (they keep counting\n"
 "                     while eacctd is down until then), then exit\n"
 "Signals: SIGTERM/SIGINT flush a last interval and exit; SIGHUP reloads\n"
-"the configuration (interval, idle policy, intensity, PUE, model).\n";
+"the configuration (interval, idle policy, intensity source, PUE, model).\n";
 
 int main(int argc, char **argv)
 {
@@ -1276,6 +1448,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	setvbuf(stderr, NULL, _IOLBF, 0);
+	/*
+	 * json-c seeds its default string hash from getrandom(), which blocks
+	 * until the kernel's random pool is ready: at boot, seconds. The
+	 * unseeded hash serves as well for eacctd's own small objects.
+	 */
+	json_global_set_string_hash(JSON_C_STR_HASH_PERLLIKE);
 	if (load_config())
 		return 1;
 	if (reset) {
@@ -1299,10 +1477,16 @@ int main(int argc, char **argv)
 			struct eacct_config old = d.cfg;
 
 			reload = 0;
-			if (load_config())
+			if (load_config()) {
 				d.cfg = old;	/* keep running on the old one */
-			else
+			} else {
+				intensity_feed_stop(&d.feed);
+				if (intensity_feed_start(&d.feed, &d.cfg))
+					logmsg("carbon intensity: %s", d.feed.error);
+				d.intensity_logged[0] = '\0';
+				d.enf.apply = d.cfg.enforce;
 				logmsg("configuration reloaded (meter roots apply at restart)");
+			}
 			clock_gettime(CLOCK_MONOTONIC, &next);
 			continue;
 		}
@@ -1315,6 +1499,9 @@ int main(int argc, char **argv)
 		logmsg("stopping after a last interval");
 		interval();
 	}
+	metrics_server_stop(&d.metrics);
+	intensity_feed_stop(&d.feed);
+	enforcer_free(&d.enf);
 	eacct_bpf_cpu_close(&d.bpf);
 	if (d.gpu_loaded) {
 		log_sched_stats();

@@ -14,6 +14,8 @@ check() {
 	else echo "not ok - eacct meters: $desc"; fail=$((fail + 1)); fi
 }
 
+jqok() { jq -e "$1" >/dev/null <<<"$2"; }
+
 mkdir -p "$tmp/pc/intel-rapl:0" "$tmp/pc/intel-rapl:0:0" "$tmp/cpu/cpu0/topology"
 echo package-0 > "$tmp/pc/intel-rapl:0/name"
 echo 262143328850 > "$tmp/pc/intel-rapl:0/max_energy_range_uj"
@@ -43,11 +45,11 @@ check "package-0 metered by powercap, in use" grep -q "^package-0 *powercap *in 
 check "dram without max_energy_range_uj reported unusable with the reason" \
 	grep -q "^dram-0 *powercap *unusable .*no max_energy_range_uj" <<<"$out"
 json=$("$bin" -c "$tmp/conf" --json meters)
-check "JSON output" grep -q '"domain": "package-0", "meter": "powercap", "status": "in use"' <<<"$json"
+check "JSON output" jqok '.meters[] | select(.domain == "package-0" and .meter == "powercap" and .status == "in use")' "$json"
 check "gpu-0 (xe) metered by its hwmon energy counter" \
 	grep -q "^gpu-0 *hwmon *in use .*energy1_input (xe)" <<<"$out"
 check "gpu-1 (no hwmon) listed as not metered" grep -q "^gpu-1 *- *none .*no energy meter" <<<"$out"
-check "JSON lists the GPUs" grep -q '"gpus": \[{"domain": "gpu-0", "driver": "xe"' <<<"$json"
+check "JSON lists the GPUs" jqok '.gpus[0] | select(.domain == "gpu-0" and .driver == "xe")' "$json"
 
 # An NVIDIA GPU through NVML (the test library): its own gpu-2.
 printf 'gpu 0 name=H200 bus=00000000:3B:00.0 minor=0 energy=10\n' > "$tmp/nvml"

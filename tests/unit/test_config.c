@@ -29,6 +29,7 @@ static void test_defaults_and_keys(void **state)
 		"intensity = 231.5\n"
 		"pue = 1.2\n"
 		"gpu_sched_tracepoints = no\n"
+		"nvml_library = none\n"
 		"\n"
 		"powercap_root = /tmp/fixture/powercap\n"
 		"state_file = /run/eacct/state\n", err, sizeof(err)), 0);
@@ -38,6 +39,7 @@ static void test_defaults_and_keys(void **state)
 	assert_true(c.intensity_g_per_kwh == 231.5);
 	assert_true(c.pue == 1.2);
 	assert_false(c.gpu_sched_tracepoints);
+	assert_string_equal(c.nvml_library, "none");
 	assert_string_equal(c.powercap_root, "/tmp/fixture/powercap");
 	assert_string_equal(c.state_file, "/run/eacct/state");
 }
@@ -79,6 +81,58 @@ static void test_rejects(void **state)
 			 -ENOENT);
 }
 
+static void test_intensity_keys(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *msg;
+	} bad[] = {
+		{ "intensity = 3 g/J\n", "line 1: bad value '3 g/J' for intensity" },
+		{ "intensity = 20000\n", "line 1: bad value '20000' for intensity" },
+		{ "intensity_region = XYZ\n", "line 1: bad value 'XYZ' for intensity_region" },
+		{ "intensity_source = wind\n", "line 1: bad value 'wind' for intensity_source" },
+		{ "intensity_source = region\n", "intensity_source = region needs intensity_region" },
+		{ "intensity_source = file\n", "intensity_source = file needs intensity_file" },
+		{ "intensity_source = electricitymaps\nintensity_zone = DE\n",
+		  "intensity_source = electricitymaps needs intensity_zone and intensity_token_file" },
+		{ "intensity_url = ftp://x\n", "line 1: bad value 'ftp://x' for intensity_url" },
+		{ "intensity_zone = D E\n", "line 1: bad value 'D E' for intensity_zone" },
+		{ "intensity_refresh = 1\n", "line 1: bad value '1' for intensity_refresh" },
+		{ "intensity_signal = market\n", "line 1: bad value 'market' for intensity_signal" },
+	};
+	struct eacct_config c;
+	char err[160];
+	size_t i;
+
+	(void)state;
+	eacct_config_defaults(&c);
+	assert_int_equal(eacct_intensity_source(&c), EACCT_INTENSITY_CONSTANT);
+	assert_string_equal(eacct_intensity_url(&c), "https://api.carbonintensity.org.uk/intensity");
+	assert_int_equal(eacct_config_parse(&c, "intensity = 0.25 kg/kWh\nintensity_region = fra\n",
+					    err, sizeof(err)), 0);
+	assert_true(c.intensity_g_per_kwh == 250);
+	assert_string_equal(c.intensity_region, "FRA");
+	assert_int_equal(eacct_intensity_source(&c), EACCT_INTENSITY_REGION);
+	assert_int_equal(eacct_config_parse(&c, "intensity_file = /etc/eacct/i.csv\n", err,
+					    sizeof(err)), 0);
+	assert_int_equal(eacct_intensity_source(&c), EACCT_INTENSITY_FILE);
+	assert_int_equal(eacct_config_parse(&c,
+		"intensity_source = electricitymaps\nintensity_zone = DE\n"
+		"intensity_token_file = /etc/eacct/emaps.token\nintensity_refresh = 60\n"
+		"intensity_signal = marginal\n", err, sizeof(err)), 0);
+	assert_int_equal(eacct_intensity_source(&c), EACCT_INTENSITY_EMAPS);
+	assert_string_equal(eacct_intensity_url(&c),
+			    "https://api.electricitymap.org/v3/carbon-intensity/latest");
+	assert_true(c.intensity_marginal);
+	assert_int_equal(c.intensity_refresh_s, 60);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		eacct_config_defaults(&c);
+		err[0] = '\0';
+		assert_int_equal(eacct_config_parse(&c, bad[i].text, err, sizeof(err)), -EINVAL);
+		assert_string_equal(err, bad[i].msg);
+	}
+}
+
 static void test_read_default_path(void **state)
 {
 	struct eacct_config c;
@@ -103,6 +157,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults_and_keys),
 		cmocka_unit_test(test_rejects),
+		cmocka_unit_test(test_intensity_keys),
 		cmocka_unit_test(test_read_default_path),
 	};
 

@@ -103,6 +103,7 @@ rmdir /sys/fs/cgroup/cyc/a /sys/fs/cgroup/cyc/b /sys/fs/cgroup/cyc
 sh /guest-eacctd.sh
 sh /guest-gpu.sh
 sh /guest-sched.sh
+sh /guest-budget.sh
 check "kernel log clean after the GPU tests (vgem, gpu-sched, mockgpu)" \
 	sh -c '! dmesg | grep -v -E "(eacct|mockgpu): (loading out-of-tree|module verification)" | grep -qE "$KLOG_BAD"'
 dmesg | grep -v -E "(eacct|mockgpu): (loading out-of-tree|module verification)" | grep -E "$KLOG_BAD" | head -20 | sed 's/^/# dmesg: /'

@@ -55,7 +55,7 @@ for kver in "${kvers[@]}"; do
 	cp "$out/src/kmod/eacct.ko" "$build/bin/abitest" "$build/bin/bench" \
 	   "$build/bin/eacct-write" "$build/bin/cgroup-events-test" \
 	   "$build/bin/cpu-account-test" "$build/bin/eacctd" "$build/bin/vgem-client" \
-	   "$build/bin/mockgpu-client" "$out/root/"
+	   "$build/bin/mockgpu-client" "$build/bin/eacct" "$out/root/"
 	# vgem, gpu-sched and what they need, uncompressed for busybox insmod.
 	mkdir -p "$out/root/modules"
 	cp "$out/mockgpu/mockgpu.ko" "$out/root/modules/"

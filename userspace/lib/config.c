@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "config.h"
+#include "region.h"
+#include "units.h"
 
 void eacct_config_defaults(struct eacct_config *c)
 {
@@ -16,8 +18,14 @@ void eacct_config_defaults(struct eacct_config *c)
 	c->model_idle_w = 10;
 	c->model_tdp_w = 65;
 	c->gpu_sched_tracepoints = true;
+	c->enforce = true;
+	snprintf(c->enforce_file, sizeof(c->enforce_file), "/var/lib/eacct/enforced.json");
+	snprintf(c->sysfs, sizeof(c->sysfs), "/sys/kernel/eacct");
+	c->intensity_refresh_s = 900;
+	c->intensity_max_age_s = 21600;
 	snprintf(c->device, sizeof(c->device), "/dev/eacct");
 	snprintf(c->state_file, sizeof(c->state_file), "/var/lib/eacct/eacctd.state");
+	snprintf(c->status_file, sizeof(c->status_file), "/run/eacct/status.json");
 	snprintf(c->bpf_pin_dir, sizeof(c->bpf_pin_dir), "/sys/fs/bpf/eacct");
 	snprintf(c->powercap_root, sizeof(c->powercap_root), "/sys/class/powercap");
 	snprintf(c->perf_pmu_root, sizeof(c->perf_pmu_root),
@@ -79,11 +87,56 @@ static const struct {
 	const char *key;
 	size_t offset;
 } path_keys[] = {
-	PATH_KEY(device), PATH_KEY(state_file), PATH_KEY(bpf_pin_dir),
+	PATH_KEY(device), PATH_KEY(state_file), PATH_KEY(status_file), PATH_KEY(bpf_pin_dir),
 	PATH_KEY(powercap_root), PATH_KEY(perf_pmu_root), PATH_KEY(msr_root),
 	PATH_KEY(hwmon_root), PATH_KEY(cpu_root), PATH_KEY(drm_root),
-	PATH_KEY(nvml_library),
+	PATH_KEY(nvml_library), PATH_KEY(intensity_file), PATH_KEY(intensity_token_file),
+	PATH_KEY(enforce_file), PATH_KEY(sysfs),
 };
+
+static const char *const source_names[] = {
+	[EACCT_INTENSITY_AUTO] = "auto",
+	[EACCT_INTENSITY_CONSTANT] = "constant",
+	[EACCT_INTENSITY_REGION] = "region",
+	[EACCT_INTENSITY_FILE] = "file",
+	[EACCT_INTENSITY_UK_API] = "uk-api",
+	[EACCT_INTENSITY_EMAPS] = "electricitymaps",
+};
+
+const char *eacct_intensity_source_name(enum eacct_intensity_source s)
+{
+	return s <= EACCT_INTENSITY_EMAPS ? source_names[s] : "?";
+}
+
+enum eacct_intensity_source eacct_intensity_source(const struct eacct_config *c)
+{
+	if (c->intensity_source != EACCT_INTENSITY_AUTO)
+		return c->intensity_source;
+	if (c->intensity_file[0])
+		return EACCT_INTENSITY_FILE;
+	if (c->intensity_region[0])
+		return EACCT_INTENSITY_REGION;
+	return EACCT_INTENSITY_CONSTANT;
+}
+
+const char *eacct_intensity_url(const struct eacct_config *c)
+{
+	if (c->intensity_url[0])
+		return c->intensity_url;
+	if (eacct_intensity_source(c) == EACCT_INTENSITY_EMAPS)
+		return "https://api.electricitymap.org/v3/carbon-intensity/latest";
+	return "https://api.carbonintensity.org.uk/intensity";
+}
+
+static int set_uint(unsigned int *dst, const char *v, double min, double max)
+{
+	double d;
+
+	if (set_double(&d, v, min, max) || d != (unsigned int)d)
+		return -EINVAL;
+	*dst = (unsigned int)d;
+	return 0;
+}
 
 static int set_key(struct eacct_config *c, const char *key, const char *v)
 {
@@ -104,8 +157,57 @@ static int set_key(struct eacct_config *c, const char *key, const char *v)
 	}
 	if (!strcmp(key, "idle_policy"))
 		return eacct_idle_policy_parse(v, &c->idle_policy);
-	if (!strcmp(key, "intensity"))
-		return set_double(&c->intensity_g_per_kwh, v, 0, 10000);
+	if (!strcmp(key, "intensity")) {
+		char ignored[128];
+		double g;
+
+		if (eacct_parse_intensity(v, &g, ignored, sizeof(ignored)) || g > 10000)
+			return -EINVAL;
+		c->intensity_g_per_kwh = g;
+		return 0;
+	}
+	if (!strcmp(key, "intensity_source")) {
+		for (i = 0; i < sizeof(source_names) / sizeof(source_names[0]); i++) {
+			if (!strcmp(v, source_names[i])) {
+				c->intensity_source = (enum eacct_intensity_source)i;
+				return 0;
+			}
+		}
+		return -EINVAL;
+	}
+	if (!strcmp(key, "intensity_region")) {
+		if (*v && !eacct_region_find(v))
+			return -EINVAL;
+		snprintf(c->intensity_region, sizeof(c->intensity_region), "%s",
+			 *v ? eacct_region_find(v)->iso3 : "");
+		return 0;
+	}
+	if (!strcmp(key, "intensity_url")) {
+		if (strncmp(v, "http://", 7) && strncmp(v, "https://", 8))
+			return -EINVAL;
+		if (strlen(v) >= sizeof(c->intensity_url))
+			return -EINVAL;
+		memcpy(c->intensity_url, v, strlen(v) + 1);
+		return 0;
+	}
+	if (!strcmp(key, "intensity_zone")) {
+		if (!*v || strlen(v) >= sizeof(c->intensity_zone) ||
+		    strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") !=
+		    strlen(v))
+			return -EINVAL;
+		memcpy(c->intensity_zone, v, strlen(v) + 1);
+		return 0;
+	}
+	if (!strcmp(key, "intensity_refresh"))
+		return set_uint(&c->intensity_refresh_s, v, 10, 86400);
+	if (!strcmp(key, "intensity_max_age"))
+		return set_uint(&c->intensity_max_age_s, v, 0, 31 * 86400);
+	if (!strcmp(key, "intensity_signal")) {
+		if (strcmp(v, "average") && strcmp(v, "marginal"))
+			return -EINVAL;
+		c->intensity_marginal = !strcmp(v, "marginal");
+		return 0;
+	}
 	if (!strcmp(key, "pue"))
 		return set_double(&c->pue, v, 1.0, 10.0);
 	if (!strcmp(key, "model_idle_w"))
@@ -114,6 +216,20 @@ static int set_key(struct eacct_config *c, const char *key, const char *v)
 		return set_double(&c->model_tdp_w, v, 0, 100000);
 	if (!strcmp(key, "gpu_sched_tracepoints"))
 		return set_bool(&c->gpu_sched_tracepoints, v);
+	if (!strcmp(key, "enforce"))
+		return set_bool(&c->enforce, v);
+	if (!strcmp(key, "metrics_listen")) {
+		/* "PORT", "ADDR:PORT" or "[ADDR6]:PORT": checked when it binds. */
+		if (strlen(v) >= sizeof(c->metrics_listen) ||
+		    strspn(v, "0123456789abcdefABCDEF.:[]") != strlen(v))
+			return -EINVAL;
+		memcpy(c->metrics_listen, v, strlen(v) + 1);
+		return 0;
+	}
+	if (!strcmp(key, "nvml_library") && !strcmp(v, "none")) {
+		snprintf(c->nvml_library, sizeof(c->nvml_library), "none");
+		return 0;
+	}
 	for (i = 0; i < sizeof(path_keys) / sizeof(path_keys[0]); i++)
 		if (!strcmp(key, path_keys[i].key))
 			return set_path((char *)c + path_keys[i].offset, 256, v);
@@ -159,6 +275,21 @@ int eacct_config_parse(struct eacct_config *c, const char *text, char *err,
 	free(copy);
 	if (!rc && next.model_tdp_w < next.model_idle_w) {
 		snprintf(err, errlen, "model_tdp_w is below model_idle_w");
+		rc = -EINVAL;
+	}
+	if (!rc && eacct_intensity_source(&next) == EACCT_INTENSITY_REGION &&
+	    !next.intensity_region[0]) {
+		snprintf(err, errlen, "intensity_source = region needs intensity_region");
+		rc = -EINVAL;
+	}
+	if (!rc && eacct_intensity_source(&next) == EACCT_INTENSITY_FILE &&
+	    !next.intensity_file[0]) {
+		snprintf(err, errlen, "intensity_source = file needs intensity_file");
+		rc = -EINVAL;
+	}
+	if (!rc && eacct_intensity_source(&next) == EACCT_INTENSITY_EMAPS &&
+	    (!next.intensity_zone[0] || !next.intensity_token_file[0])) {
+		snprintf(err, errlen, "intensity_source = electricitymaps needs intensity_zone and intensity_token_file");
 		rc = -EINVAL;
 	}
 	if (!rc)

@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tree.h"
+
+/* Up to @len - 1 bytes of @name under the directory @dirfd. */
+static int read_at(int dirfd, const char *name, char *buf, size_t len)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+static int u64_at(int dirfd, const char *name, uint64_t *v)
+{
+	char buf[32], *end;
+	int err = read_at(dirfd, name, buf, sizeof(buf));
+
+	if (err)
+		return err;
+	errno = 0;
+	*v = strtoull(buf, &end, 10);
+	if (errno || end == buf || (*end && *end != '\n'))
+		return -EINVAL;
+	return 0;
+}
+
+int eacct_read_u64(const char *path, uint64_t *v)
+{
+	return u64_at(AT_FDCWD, path, v);
+}
+
+/* The counters of the cgroup whose directory is open as @dirfd. */
+static int cg_read_at(int dirfd, struct eacct_cg_stat *c)
+{
+	uint64_t flag = 0, removed = 0;
+	char *nl;
+	int err;
+
+	err = u64_at(dirfd, "id", &c->id);
+	if (!err)
+		err = u64_at(dirfd, "energy_uj", &c->energy_uj);
+	if (!err)
+		err = u64_at(dirfd, "cpu_energy_uj", &c->cpu_uj);
+	if (!err)
+		err = u64_at(dirfd, "dram_energy_uj", &c->dram_uj);
+	if (!err)
+		err = u64_at(dirfd, "gpu_energy_uj", &c->gpu_uj);
+	if (!err)
+		err = u64_at(dirfd, "carbon_ug", &c->carbon_ug);
+	if (err)
+		return err;
+	/* Budget files: root-only with world_readable=0; absent on old modules. */
+	u64_at(dirfd, "budget_ug", &c->budget_ug);
+	u64_at(dirfd, "energy_budget_uj", &c->energy_budget_uj);
+	u64_at(dirfd, "budget_exceeded", &flag);
+	u64_at(dirfd, "removed", &removed);
+	if (read_at(dirfd, "budget_action", c->action, sizeof(c->action)))
+		snprintf(c->action, sizeof(c->action), "notify");
+	nl = strchr(c->action, '\n');
+	if (nl)
+		*nl = '\0';
+	c->exceeded = flag;
+	c->removed = removed;
+	return 0;
+}
+
+int eacct_cg_read(const char *dir, const char *path, struct eacct_cg_stat *c)
+{
+	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), err;
+
+	memset(c, 0, sizeof(*c));
+	if (dirfd < 0)
+		return -errno;
+	err = cg_read_at(dirfd, c);
+	close(dirfd);
+	if (!err) {
+		c->path = strdup(path);
+		if (!c->path)
+			err = -ENOMEM;
+	}
+	return err;
+}
+
+static struct eacct_cg_stat *tree_add(struct eacct_tree *t)
+{
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 64;
+		struct eacct_cg_stat *c = realloc(t->cgs, cap * sizeof(*c));
+
+		if (!c)
+			return NULL;
+		t->cgs = c;
+		t->cap = cap;
+	}
+	return &t->cgs[t->n++];
+}
+
+/* Is @name one of a cgroup entry's files rather than a child? */
+static bool is_child(int dirfd, const char *name)
+{
+	struct stat st;
+
+	return name[0] != '.' && !fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) &&
+	       S_ISDIR(st.st_mode);
+}
+
+static int walk(int dirfd, const char *path, struct eacct_tree *t)
+{
+	struct eacct_cg_stat *c;
+	struct dirent *e;
+	char child[PATH_MAX];
+	int fd, err;
+	DIR *d;
+
+	c = tree_add(t);
+	if (!c)
+		return -ENOMEM;
+	memset(c, 0, sizeof(*c));
+	err = cg_read_at(dirfd, c);
+	if (err) {
+		t->n--;
+		return err == -ENOENT ? 0 : err;	/* gone meanwhile */
+	}
+	c->path = strdup(path);
+	if (!c->path)
+		return -ENOMEM;
+	fd = dup(dirfd);
+	d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	while (!err && (e = readdir(d))) {
+		if (!is_child(dirfd, e->d_name))
+			continue;
+		snprintf(child, sizeof(child), "%s%s%s", path, strcmp(path, "/") ? "/" : "",
+			 e->d_name);
+		fd = openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			continue;	/* removed meanwhile */
+		err = walk(fd, child, t);
+		close(fd);
+	}
+	closedir(d);
+	return err;
+}
+
+int eacct_tree_read(const char *sysfs, struct eacct_tree *t)
+{
+	char dir[PATH_MAX];
+	int fd, err;
+
+	memset(t, 0, sizeof(*t));
+	snprintf(dir, sizeof(dir), "%s/cgroups", sysfs);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	err = walk(fd, "/", t);
+	close(fd);
+	if (err)
+		eacct_tree_free(t);
+	return err;
+}
+
+/* A budgets/ link's target, as a path in the mirror ("/a/b"). */
+static int link_path(const char *sysfs, const char *link, char *path, size_t len)
+{
+	char target[PATH_MAX], dir[PATH_MAX], base[PATH_MAX], *rel;
+	size_t n;
+
+	snprintf(dir, sizeof(dir), "%s/cgroups", sysfs);
+	if (!realpath(link, target) || !realpath(dir, base))
+		return -errno;
+	n = strlen(base);
+	if (strncmp(target, base, n) || (target[n] && target[n] != '/'))
+		return -EINVAL;
+	rel = target + n;
+	snprintf(path, len, "%s", *rel ? rel : "/");
+	return 0;
+}
+
+int eacct_tree_read_budgets(const char *sysfs, struct eacct_tree *t)
+{
+	char dir[PATH_MAX], link[PATH_MAX + 256], path[PATH_MAX];
+	struct eacct_cg_stat *c;
+	struct dirent *e;
+	int err = 0;
+	DIR *d;
+
+	memset(t, 0, sizeof(*t));
+	snprintf(dir, sizeof(dir), "%s/budgets", sysfs);
+	d = opendir(dir);
+	if (!d)
+		return -errno;
+	while (!err && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(link, sizeof(link), "%s/%s", dir, e->d_name);
+		if (link_path(sysfs, link, path, sizeof(path)))
+			continue;	/* dropped meanwhile */
+		c = tree_add(t);
+		if (!c) {
+			err = -ENOMEM;
+			break;
+		}
+		err = eacct_cg_read(link, path, c);
+		if (err) {
+			t->n--;
+			err = err == -ENOENT ? 0 : err;
+		}
+	}
+	closedir(d);
+	if (err)
+		eacct_tree_free(t);
+	return err;
+}
+
+void eacct_tree_free(struct eacct_tree *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		free(t->cgs[i].path);
+	free(t->cgs);
+	memset(t, 0, sizeof(*t));
+}
+
+/* Find the mirrored directory whose id file says @id, depth first. */
+static int find_id(const char *dir, const char *path, uint64_t id, char *out,
+		   size_t len, char *pout, size_t plen)
+{
+	char sub[PATH_MAX], child[PATH_MAX], file[PATH_MAX + 8];
+	struct dirent *e;
+	uint64_t v;
+	int rc = -ENOENT, fd;
+	DIR *d;
+
+	snprintf(file, sizeof(file), "%s/id", dir);
+	if (!eacct_read_u64(file, &v) && v == id) {
+		snprintf(out, len, "%s", dir);
+		snprintf(pout, plen, "%s", path);
+		return 0;
+	}
+	d = opendir(dir);
+	if (!d)
+		return -ENOENT;
+	fd = dirfd(d);
+	while (rc == -ENOENT && (e = readdir(d))) {
+		if (!is_child(fd, e->d_name))
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name);
+		snprintf(child, sizeof(child), "%s%s%s", path, strcmp(path, "/") ? "/" : "",
+			 e->d_name);
+		rc = find_id(sub, child, id, out, len, pout, plen);
+	}
+	closedir(d);
+	return rc;
+}
+
+int eacct_tree_resolve(const char *sysfs, const char *cgroup_mount, const char *name,
+		       char *dir, size_t len, char *path, size_t plen)
+{
+	char base[PATH_MAX], rel[PATH_MAX];
+	size_t n = cgroup_mount ? strlen(cgroup_mount) : 0;
+	struct stat st;
+	char *end;
+	uint64_t id;
+
+	snprintf(base, sizeof(base), "%s/cgroups", sysfs);
+	if (!*name)
+		return -EINVAL;
+	if (strspn(name, "0123456789") == strlen(name)) {
+		errno = 0;
+		id = strtoull(name, &end, 10);
+		if (errno || !id)
+			return -EINVAL;
+		return find_id(base, "/", id, dir, len, path, plen);
+	}
+	/* A filesystem path under the cgroup2 mount: its path in the tree. */
+	if (n > 1 && !strncmp(name, cgroup_mount, n) && (!name[n] || name[n] == '/'))
+		name += n;
+	while (*name == '/')
+		name++;
+	snprintf(rel, sizeof(rel), "/%s", name);
+	n = strlen(rel);
+	while (n > 1 && rel[n - 1] == '/')
+		rel[--n] = '\0';
+	if (strstr(rel, "/../") || (n >= 3 && !strcmp(rel + n - 3, "/..")))
+		return -EINVAL;
+	snprintf(dir, len, "%s%s", base, strcmp(rel, "/") ? rel : "");
+	snprintf(path, plen, "%s", rel);
+	if (stat(dir, &st) || !S_ISDIR(st.st_mode))
+		return -ENOENT;
+	snprintf(rel, sizeof(rel), "%s/id", dir);
+	return access(rel, F_OK) ? -ENOENT : 0;
+}
+
+int eacct_domains_read(const char *sysfs, struct eacct_domain_stat *out, int max)
+{
+	char dir[PATH_MAX], file[PATH_MAX + 300];
+	struct dirent **ents;
+	int n, i, k = 0;
+
+	snprintf(dir, sizeof(dir), "%s/domains", sysfs);
+	n = scandir(dir, &ents, NULL, versionsort);
+	if (n < 0)
+		return -errno;
+	for (i = 0; i < n; i++) {
+		struct eacct_domain_stat *d = &out[k];
+
+		if (ents[i]->d_name[0] != '.' && k < max &&
+		    strlen(ents[i]->d_name) < sizeof(d->name)) {
+			memset(d, 0, sizeof(*d));
+			memcpy(d->name, ents[i]->d_name, strlen(ents[i]->d_name) + 1);
+			snprintf(file, sizeof(file), "%s/%s/energy_uj", dir, d->name);
+			if (!eacct_read_u64(file, &d->energy_uj)) {
+				snprintf(file, sizeof(file), "%s/%s/idle_uj", dir, d->name);
+				eacct_read_u64(file, &d->idle_uj);
+				snprintf(file, sizeof(file), "%s/%s/carbon_ug", dir, d->name);
+				eacct_read_u64(file, &d->carbon_ug);
+				k++;
+			}
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	return k;
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Reading eacct.ko's counters back: /sys/kernel/eacct/cgroups (the cgroup
+ * tree mirrored, one value per file), its budgets/ links and domains/.
+ * The root is a parameter, so that tests read fixture trees of the same
+ * shape.
+ */
+#ifndef EACCT_TREE_H
+#define EACCT_TREE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define EACCT_SYSFS "/sys/kernel/eacct"
+
+struct eacct_cg_stat {
+	char *path;			/* mirrored path: "/" is the root cgroup */
+	uint64_t id;
+	uint64_t energy_uj, cpu_uj, dram_uj, gpu_uj;
+	uint64_t carbon_ug;
+	uint64_t budget_ug, energy_budget_uj;
+	char action[16];		/* budget_action */
+	bool exceeded, removed;
+};
+
+struct eacct_tree {
+	struct eacct_cg_stat *cgs;	/* in walk order: parents before children */
+	size_t n, cap;
+};
+
+/* One cgroup's files under @dir; @path is what it is called. 0 or -errno. */
+int eacct_cg_read(const char *dir, const char *path, struct eacct_cg_stat *c);
+/* Every cgroup under @sysfs (EACCT_SYSFS)/cgroups. 0 or -errno. */
+int eacct_tree_read(const char *sysfs, struct eacct_tree *t);
+/* Only the cgroups with a budget, from @sysfs/budgets. 0 or -errno. */
+int eacct_tree_read_budgets(const char *sysfs, struct eacct_tree *t);
+void eacct_tree_free(struct eacct_tree *t);
+
+/*
+ * A cgroup named by the user: its id (digits), its path in the cgroup2
+ * tree ("/a/b" or "a/b"), or a filesystem path under @cgroup_mount
+ * ("/sys/fs/cgroup/a/b"). The mirrored directory in @dir. 0, -ENOENT
+ * (eacct has no such cgroup) or -EINVAL.
+ */
+int eacct_tree_resolve(const char *sysfs, const char *cgroup_mount, const char *name,
+		       char *dir, size_t len, char *path, size_t plen);
+
+/* A u64 file's value; -errno when missing or not a number. */
+int eacct_read_u64(const char *path, uint64_t *v);
+
+struct eacct_domain_stat {
+	char name[32];
+	uint64_t energy_uj, idle_uj, carbon_ug;
+};
+
+/* The domains under @sysfs/domains, up to @max. How many, or -errno. */
+int eacct_domains_read(const char *sysfs, struct eacct_domain_stat *out, int max);
+
+#endif /* EACCT_TREE_H */
