@@ -220,6 +220,11 @@ install: all
 	test -e $(DESTDIR)/etc/eacct/eacctd.conf || \
 		install -D -m 0644 packaging/eacctd.conf $(DESTDIR)/etc/eacct/eacctd.conf
 	install -D -m 0644 include/uapi/linux/eacct.h $(DESTDIR)/usr/local/include/linux/eacct.h
+	install -D -m 0644 Documentation/man/eacct.8 $(DESTDIR)/usr/local/share/man/man8/eacct.8
+	install -D -m 0644 Documentation/man/eacctd.8 $(DESTDIR)/usr/local/share/man/man8/eacctd.8
+	install -D -m 0644 Documentation/man/eacctd.conf.5 $(DESTDIR)/usr/local/share/man/man5/eacctd.conf.5
+	install -D -m 0644 packaging/bash-completion/eacct \
+		$(DESTDIR)/usr/local/share/bash-completion/completions/eacct
 
 $(B)/bpf $(B)/bin $(B)/tests $(B)/tests/asan $(B)/gen $(B)/lib $(B)/asan/lib:
 	mkdir -p $@

@@ -15,6 +15,7 @@ make -s all vm-binaries build/bin/sched-bench build/bin/ioctl-bench build/bin/gp
 	build/bin/ioctl-bench
 	build/bin/gpu-reader-bench "$top/build/tests/libnvidia-ml.so.1"
 	timeout 600 build/bin/eacctd-bench build/bin/eacctd
+	tests/host/cli_bench.sh build/bin
 } >build/bench-host.txt
 cat build/bench-host.txt
 tests/vm/run.sh --mode bench "$@"
@@ -27,7 +28,7 @@ files=(build/vm/bench-*.txt)
 first=$(ls "${files[@]}" | sort -V | head -1)
 {
 	echo "{"
-	echo "  \"note\": \"bpf_* and eacctd_*: on the running kernel of a 2-core build machine (eacctd writing batches to a file: no module there); the rest: eacct.ko in QEMU TCG (no KVM), absolute times emulated, compare ratios\","
+	echo "  \"note\": \"bpf_* and eacctd_*: on the running kernel of a 2-core build machine (eacctd writing batches to a file: no module there); exporter_* and cli_*: there too, reading a fixture tree of /sys/kernel/eacct's shape in tmpfs; the rest: eacct.ko in QEMU TCG (no KVM), absolute times emulated, compare ratios\","
 	echo "  \"kernel\": \"$(basename "$first" .txt | sed 's/^bench-//')\","
 	echo "  \"host_kernel\": \"$(uname -r)\","
 	echo "  $(json_obj build/bench-host.txt),"

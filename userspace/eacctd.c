@@ -902,7 +902,7 @@ static void update_metrics(void)
 			      d.intensity.fallback, d.cfg.pue, est, n);
 }
 
-/* /run/eacct for the status file, if it is not there (tmpfs at boot). */
+/* /run/eacct for the status file (tmpfs at boot), and the like. */
 static void make_parent_dir(const char *path)
 {
 	char dir[256], *slash;
@@ -1356,6 +1356,7 @@ static int start(void)
 	enforcer_init(&d.enf);
 	d.started = time(NULL);
 	make_parent_dir(d.cfg.status_file);
+	make_parent_dir(d.cfg.enforce_file);
 	if (d.cfg.metrics_listen[0]) {
 		char err[300];
 

@@ -36,6 +36,38 @@ static void reply(int fd, const char *status, const char *type, const char *body
 		send_all(fd, body, len);
 }
 
+/*
+ * The energy files of every cgroup, the budget files of those with a
+ * budget only (found through budgets/): most of a scrape's cost is one
+ * open, read and close per file.
+ */
+static int read_tree(const char *sysfs, struct eacct_tree *t,
+		     const struct eacct_domain_stat *dom, int nd)
+{
+	struct eacct_tree b;
+	size_t i, k;
+	int err;
+
+	err = eacct_tree_read_some(sysfs, t, eacct_read_classes(dom, nd));
+	if (err || eacct_tree_read_budgets(sysfs, &b))
+		return err;
+	for (i = 0; i < b.n; i++) {
+		for (k = 0; k < t->n; k++) {
+			struct eacct_cg_stat *c = &t->cgs[k];
+
+			if (strcmp(c->path, b.cgs[i].path))
+				continue;
+			c->budget_ug = b.cgs[i].budget_ug;
+			c->energy_budget_uj = b.cgs[i].energy_budget_uj;
+			c->exceeded = b.cgs[i].exceeded;
+			memcpy(c->action, b.cgs[i].action, sizeof(c->action));
+			break;
+		}
+	}
+	eacct_tree_free(&b);
+	return 0;
+}
+
 /* Read the module now, render with what eacctd last gave. */
 static void scrape(struct metrics_server *m, int fd)
 {
@@ -49,13 +81,13 @@ static void scrape(struct metrics_server *m, int fd)
 	int nd, i, err;
 	FILE *f;
 
-	err = eacct_tree_read(m->sysfs, &t);
+	nd = eacct_domains_read(m->sysfs, dom, 64);
+	err = read_tree(m->sysfs, &t, dom, nd > 0 ? nd : 0);
 	if (err) {
 		snprintf(path, sizeof(path), "eacct.ko's tree %s: %s\n", m->sysfs, strerror(-err));
 		reply(fd, "503 Service Unavailable", "text/plain", path, strlen(path));
 		return;
 	}
-	nd = eacct_domains_read(m->sysfs, dom, 64);
 	snprintf(path, sizeof(path), "%s/version", m->sysfs);
 	f = fopen(path, "r");
 	if (f) {

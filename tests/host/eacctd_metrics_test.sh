@@ -28,6 +28,7 @@ fixture_cgroup /system.slice 20 20000000 0 2000
 fixture_cgroup '/system.slice/we"ird\name.service' 21 20000000 0 2000
 fixture_cgroup /batch 30 500000 0 50
 echo 2500 >"$S/cgroups/batch/budget_ug"; echo 1 >"$S/cgroups/batch/budget_exceeded"
+ln -s ../cgroups/batch "$S/budgets/30"	# as the module links each budget
 port=$((20000 + RANDOM % 20000))
 cat >"$tmp/conf" <<EOC
 interval = 200

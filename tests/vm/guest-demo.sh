@@ -2,7 +2,8 @@
 # make demo, inside the guest: the real pipeline. eacct.ko, eacctd with its
 # BPF programs, a powercap tree (a fixture: this VM has no RAPL) advancing
 # at a known power, three cgroups running different CPU loads; then what
-# /sys/kernel/eacct says, and a carbon budget being crossed.
+# /sys/kernel/eacct says, each cgroup's CO2e, and a carbon budget crossed
+# and enforced: eacctd freezes the cgroup, and thaws it once cleared.
 RANGE=262143328850
 . /fixture-powercap.sh
 zone intel-rapl:0 package-0 0
@@ -52,12 +53,25 @@ echo "# /proc/eacct/processes:"
 cat /proc/eacct/processes
 kill -CONT $daemon
 echo
-echo "# a carbon budget on pod-serve, just above what it has spent:"
-b=$(( $(cat cgroups/kubepods.slice/pod-serve/carbon_ug) + 20 ))
-echo $b > cgroups/kubepods.slice/pod-serve/budget_ug
-echo "#   budget_ug=$b budget_exceeded=$(cat cgroups/kubepods.slice/pod-serve/budget_exceeded)"
-sleep 2
-echo "#   two seconds later: carbon_ug=$(cat cgroups/kubepods.slice/pod-serve/carbon_ug) budget_exceeded=$(cat cgroups/kubepods.slice/pod-serve/budget_exceeded)"
+echo "# eacct top (one refresh of 1 s):"
+/eacct top -b -n 1 -d 1 -r 8
+echo
+echo "# CO2e per demo cgroup, as eacct carbon converts each one's accounted energy:"
+for c in /kubepods.slice/pod-train /kubepods.slice/pod-serve /system.slice/cron.service; do
+	printf '#   %-28s %s\n' "$c" "$(/eacct carbon --cgroup $c | awk '/^accounted/ { print $2, $3, "CO2e" }')"
+done
+echo
+echo "# a carbon budget on pod-train, just above what it has spent, action freeze:"
+used=$(cat cgroups/kubepods.slice/pod-train/carbon_ug)
+/eacct budget set /kubepods.slice/pod-train "$(( used / 1000 + 1 )) mg" --action freeze
+i=0
+while [ $i -lt 100 ] && [ "$(cat $cg/kubepods.slice/pod-train/cgroup.freeze)" != 1 ]; do sleep 0.1; i=$((i + 1)); done
+/eacct budget show
+echo "#   $cg/kubepods.slice/pod-train: cgroup.freeze=$(cat $cg/kubepods.slice/pod-train/cgroup.freeze), $(grep frozen $cg/kubepods.slice/pod-train/cgroup.events) (eacctd froze it)"
+grep "budget exceeded" /tmp/eacctd.log | sed 's/^/#   /'
+/eacct budget clear /kubepods.slice/pod-train > /dev/null
+sleep 1
+echo "#   budget cleared: cgroup.freeze=$(cat $cg/kubepods.slice/pod-train/cgroup.freeze) (thawed)"
 kill -TERM $daemon
 rm /tmp/meter-run
 wait $daemon

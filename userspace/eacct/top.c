@@ -59,12 +59,13 @@ static int snap_take(const struct eacct_ctx *ctx, struct snap *s, bool procs)
 
 	memset(s, 0, sizeof(*s));
 	clock_gettime(CLOCK_MONOTONIC, &s->at);
-	err = eacct_tree_read(ctx->sysfs, &s->tree);
-	if (err)
-		return err;
 	s->nr_dom = eacct_domains_read(ctx->sysfs, s->dom, MAX_DOMAINS);
 	if (s->nr_dom < 0)
 		s->nr_dom = 0;
+	err = eacct_tree_read_some(ctx->sysfs, &s->tree,
+				   eacct_read_classes(s->dom, s->nr_dom) | EACCT_READ_ID);
+	if (err)
+		return err;
 	if (!procs || eacct_procs_read(EACCT_PROCS_FILE, &s->procs))
 		memset(&s->procs, 0, sizeof(s->procs));
 	return 0;

@@ -49,24 +49,24 @@ int eacct_read_u64(const char *path, uint64_t *v)
 }
 
 /* The counters of the cgroup whose directory is open as @dirfd. */
-static int cg_read_at(int dirfd, struct eacct_cg_stat *c)
+static int cg_read_at(int dirfd, struct eacct_cg_stat *c, unsigned int what)
 {
 	uint64_t flag = 0, removed = 0;
+	int err = 0;
 	char *nl;
-	int err;
 
-	err = u64_at(dirfd, "id", &c->id);
-	if (!err)
-		err = u64_at(dirfd, "energy_uj", &c->energy_uj);
-	if (!err)
+	if (what & EACCT_READ_ID)
+		err = u64_at(dirfd, "id", &c->id);
+	if (!err && (what & EACCT_READ_CPU))
 		err = u64_at(dirfd, "cpu_energy_uj", &c->cpu_uj);
-	if (!err)
+	if (!err && (what & EACCT_READ_DRAM))
 		err = u64_at(dirfd, "dram_energy_uj", &c->dram_uj);
-	if (!err)
+	if (!err && (what & EACCT_READ_GPU))
 		err = u64_at(dirfd, "gpu_energy_uj", &c->gpu_uj);
-	if (!err)
+	if (!err && (what & EACCT_READ_CARBON))
 		err = u64_at(dirfd, "carbon_ug", &c->carbon_ug);
-	if (err)
+	c->energy_uj = c->cpu_uj + c->dram_uj + c->gpu_uj;
+	if (err || !(what & EACCT_READ_BUDGETS))
 		return err;
 	/* Budget files: root-only with world_readable=0; absent on old modules. */
 	u64_at(dirfd, "budget_ug", &c->budget_ug);
@@ -90,7 +90,7 @@ int eacct_cg_read(const char *dir, const char *path, struct eacct_cg_stat *c)
 	memset(c, 0, sizeof(*c));
 	if (dirfd < 0)
 		return -errno;
-	err = cg_read_at(dirfd, c);
+	err = cg_read_at(dirfd, c, EACCT_READ_ALL);
 	close(dirfd);
 	if (!err) {
 		c->path = strdup(path);
@@ -114,58 +114,84 @@ static struct eacct_cg_stat *tree_add(struct eacct_tree *t)
 	return &t->cgs[t->n++];
 }
 
-/* Is @name one of a cgroup entry's files rather than a child? */
-static bool is_child(int dirfd, const char *name)
+/* Is this entry a child cgroup rather than one of the entry's files? */
+static bool is_child(int dirfd, const struct dirent *e)
 {
 	struct stat st;
 
-	return name[0] != '.' && !fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) &&
-	       S_ISDIR(st.st_mode);
+	if (e->d_name[0] == '.')
+		return false;
+	if (e->d_type != DT_UNKNOWN)	/* sysfs says: no stat needed */
+		return e->d_type == DT_DIR;
+	return !fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) && S_ISDIR(st.st_mode);
 }
 
-static int walk(int dirfd, const char *path, struct eacct_tree *t)
+/* getdents64's records: struct dirent's head, d_name after it. */
+struct linux_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+/*
+ * The cgroup whose directory is open as @dfd, then its children; @dfd is
+ * closed. getdents64 on the fd itself: opendir()'s fstat and fcntl would
+ * cost two more system calls a cgroup, a tenth of a scrape.
+ */
+static int walk(int dfd, const char *path, struct eacct_tree *t, unsigned int what)
 {
+	char buf[8192], child[PATH_MAX];
+	struct linux_dirent64 *e;
 	struct eacct_cg_stat *c;
-	struct dirent *e;
-	char child[PATH_MAX];
+	struct dirent de;
+	ssize_t n, off;
 	int fd, err;
-	DIR *d;
 
 	c = tree_add(t);
-	if (!c)
+	if (!c) {
+		close(dfd);
 		return -ENOMEM;
+	}
 	memset(c, 0, sizeof(*c));
-	err = cg_read_at(dirfd, c);
+	err = cg_read_at(dfd, c, what);
 	if (err) {
 		t->n--;
+		close(dfd);
 		return err == -ENOENT ? 0 : err;	/* gone meanwhile */
 	}
 	c->path = strdup(path);
-	if (!c->path)
+	if (!c->path) {
+		close(dfd);
 		return -ENOMEM;
-	fd = dup(dirfd);
-	d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return -errno;
 	}
-	while (!err && (e = readdir(d))) {
-		if (!is_child(dirfd, e->d_name))
-			continue;
-		snprintf(child, sizeof(child), "%s%s%s", path, strcmp(path, "/") ? "/" : "",
-			 e->d_name);
-		fd = openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0)
-			continue;	/* removed meanwhile */
-		err = walk(fd, child, t);
-		close(fd);
+	/*
+	 * getdents64 stops early only when the next entry would not fit: a
+	 * buffer left with room for the longest one means the end (a second
+	 * call, to read 0, would be one system call more per cgroup).
+	 */
+	for (n = sizeof(buf); !err && (size_t)n > sizeof(buf) - sizeof(*e) - NAME_MAX - 8 &&
+	     (n = getdents64(dfd, buf, sizeof(buf))) > 0;) {
+		for (off = 0; !err && off < n; off += e->d_reclen) {
+			e = (struct linux_dirent64 *)(buf + off);
+			de.d_type = e->d_type;
+			snprintf(de.d_name, sizeof(de.d_name), "%s", e->d_name);
+			if (!is_child(dfd, &de))
+				continue;
+			snprintf(child, sizeof(child), "%s%s%s", path, strcmp(path, "/") ? "/" : "",
+				 e->d_name);
+			fd = openat(dfd, e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (fd < 0)
+				continue;	/* removed meanwhile */
+			err = walk(fd, child, t, what);
+		}
 	}
-	closedir(d);
+	close(dfd);
 	return err;
 }
 
-int eacct_tree_read(const char *sysfs, struct eacct_tree *t)
+int eacct_tree_read_some(const char *sysfs, struct eacct_tree *t, unsigned int what)
 {
 	char dir[PATH_MAX];
 	int fd, err;
@@ -175,11 +201,15 @@ int eacct_tree_read(const char *sysfs, struct eacct_tree *t)
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	err = walk(fd, "/", t);
-	close(fd);
+	err = walk(fd, "/", t, what);
 	if (err)
 		eacct_tree_free(t);
 	return err;
+}
+
+int eacct_tree_read(const char *sysfs, struct eacct_tree *t)
+{
+	return eacct_tree_read_some(sysfs, t, EACCT_READ_ALL);
 }
 
 /* A budgets/ link's target, as a path in the mirror ("/a/b"). */
@@ -266,7 +296,7 @@ static int find_id(const char *dir, const char *path, uint64_t id, char *out,
 		return -ENOENT;
 	fd = dirfd(d);
 	while (rc == -ENOENT && (e = readdir(d))) {
-		if (!is_child(fd, e->d_name))
+		if (!is_child(fd, e))
 			continue;
 		snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name);
 		snprintf(child, sizeof(child), "%s%s%s", path, strcmp(path, "/") ? "/" : "",
@@ -345,4 +375,18 @@ int eacct_domains_read(const char *sysfs, struct eacct_domain_stat *out, int max
 	}
 	free(ents);
 	return k;
+}
+
+unsigned int eacct_read_classes(const struct eacct_domain_stat *d, int n)
+{
+	unsigned int what = EACCT_READ_CPU | EACCT_READ_CARBON;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (!strncmp(d[i].name, "dram-", 5))
+			what |= EACCT_READ_DRAM;
+		else if (!strncmp(d[i].name, "gpu-", 4))
+			what |= EACCT_READ_GPU;
+	}
+	return what;
 }

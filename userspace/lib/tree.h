@@ -33,6 +33,23 @@ struct eacct_tree {
 int eacct_cg_read(const char *dir, const char *path, struct eacct_cg_stat *c);
 /* Every cgroup under @sysfs (EACCT_SYSFS)/cgroups. 0 or -errno. */
 int eacct_tree_read(const char *sysfs, struct eacct_tree *t);
+
+/*
+ * The same, reading only some files of each cgroup: each is an open, a
+ * read and a close, and a scrape of a large tree is mostly that.
+ * EACCT_READ_CPU, _DRAM, _GPU: the class's energy (energy_uj is their
+ * sum), _CARBON: carbon_ug; _ID: id; _BUDGETS: budgets, action,
+ * exceeded, removed. What is not read is 0.
+ */
+#define EACCT_READ_CPU		0x01u
+#define EACCT_READ_DRAM		0x02u
+#define EACCT_READ_GPU		0x04u
+#define EACCT_READ_CARBON	0x08u
+#define EACCT_READ_ENERGY	0x0fu	/* the four above */
+#define EACCT_READ_ID		0x10u
+#define EACCT_READ_BUDGETS	0x20u
+#define EACCT_READ_ALL		0x3fu
+int eacct_tree_read_some(const char *sysfs, struct eacct_tree *t, unsigned int what);
 /* Only the cgroups with a budget, from @sysfs/budgets. 0 or -errno. */
 int eacct_tree_read_budgets(const char *sysfs, struct eacct_tree *t);
 void eacct_tree_free(struct eacct_tree *t);
@@ -56,5 +73,11 @@ struct eacct_domain_stat {
 
 /* The domains under @sysfs/domains, up to @max. How many, or -errno. */
 int eacct_domains_read(const char *sysfs, struct eacct_domain_stat *out, int max);
+
+/*
+ * The energy classes worth reading given the domains the module has (no
+ * dram-N domain: every dram_energy_uj is 0, and so on), and carbon.
+ */
+unsigned int eacct_read_classes(const struct eacct_domain_stat *d, int n);
 
 #endif /* EACCT_TREE_H */
