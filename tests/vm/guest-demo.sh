@@ -49,14 +49,14 @@ find cgroups -name energy_uj | sed 's|/energy_uj$||' | sort | while read -r d; d
 		"$(cat $d/dram_energy_uj)" "$(cat $d/energy_uj)" "$(cat $d/carbon_ug)"
 done
 echo
-echo "# /proc/eacct/processes:"
-cat /proc/eacct/processes
+echo "# /proc/eacct/processes, live rows ($(grep -c ' exited ' /proc/eacct/processes) exited processes kept too):"
+awk 'NR == 1 || $3 == "live"' /proc/eacct/processes
 kill -CONT $daemon
 echo
 echo "# eacct top (one refresh of 1 s):"
 /eacct top -b -n 1 -d 1 -r 8
 echo
-echo "# CO2e per demo cgroup, as eacct carbon converts each one's accounted energy:"
+echo "# CO2e per demo cgroup, as eacctd charged it interval by interval (eacct carbon --cgroup):"
 for c in /kubepods.slice/pod-train /kubepods.slice/pod-serve /system.slice/cron.service; do
 	printf '#   %-28s %s\n' "$c" "$(/eacct carbon --cgroup $c | awk '/^accounted/ { print $2, $3, "CO2e" }')"
 done
