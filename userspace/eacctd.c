@@ -1460,6 +1460,7 @@ int main(int argc, char **argv)
 	if (reset) {
 		eacct_bpf_cpu_unpin(d.cfg.bpf_pin_dir);
 		eacct_bpf_gpu_unpin(d.cfg.bpf_pin_dir);
+		rmdir(d.cfg.bpf_pin_dir);	/* if nothing else is pinned there */
 		logmsg("BPF programs and maps unpinned from %s", d.cfg.bpf_pin_dir);
 		return 0;
 	}

@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 
 #include "enforce.h"
+#include "lib/sysfile.h"
 #include "lib/tree.h"
 
 /* A cgroup v2 file of @path (in the tree) under the mount. */
@@ -23,37 +24,18 @@ static int read_cg(const struct enforcer *f, const char *path, const char *file,
 		   size_t len)
 {
 	char p[PATH_MAX + 64];
-	ssize_t n;
-	int fd;
 
 	cg_file(f, path, file, p, sizeof(p));
-	fd = open(p, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
+	return eacct_file_read_line(AT_FDCWD, p, buf, len);
 }
 
 static int write_cg(const struct enforcer *f, const char *path, const char *file,
 		    const char *val)
 {
 	char p[PATH_MAX + 64];
-	ssize_t n;
-	int fd;
 
 	cg_file(f, path, file, p, sizeof(p));
-	fd = open(p, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	n = n < 0 ? -errno : 0;
-	close(fd);
-	return (int)n;
+	return eacct_file_write(AT_FDCWD, p, val);
 }
 
 static const char *action_name(const struct enforced *e, char *buf, size_t len)

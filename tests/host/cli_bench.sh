@@ -24,23 +24,10 @@ for s in $(seq 0 9); do
 done
 n=$(find "$S/cgroups" -name id | wc -l)
 port=$((20000 + RANDOM % 20000))
-cat >"$tmp/conf" <<EOC
+fixture_eacctd_conf "$tmp/conf" "$tmp" <<EOC
 interval = 1000
-device = $tmp/batches
-state_file = $tmp/state
-status_file = $tmp/status.json
-enforce_file = $tmp/enforced.json
-bpf_pin_dir = /sys/fs/bpf/eacct-cli-bench
-sysfs = $S
 metrics_listen = 127.0.0.1:$port
-powercap_root = /nonexistent
-perf_pmu_root = /nonexistent
-msr_root = /nonexistent
-hwmon_root = /nonexistent
-drm_root = /nonexistent
-nvml_library = none
 EOC
-: >"$tmp/batches"
 "$bin/eacctd" -c "$tmp/conf" 2>"$tmp/log" &
 daemon=$!
 for i in $(seq 50); do grep -q "running:" "$tmp/log" && break; sleep 0.1; done

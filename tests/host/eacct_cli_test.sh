@@ -7,14 +7,9 @@ set -u
 bin=$(realpath "${1:-build/bin/eacct}")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"; kill $writer 2>/dev/null' EXIT
-pass=0 fail=0 writer=
-check() {
-	local desc=$1
-	shift
-	if "$@"; then echo "ok - eacct cli: $desc"; pass=$((pass + 1));
-	else echo "not ok - eacct cli: $desc"; fail=$((fail + 1)); fi
-}
-jqok() { jq -e "$1" >/dev/null <<<"$2"; }
+writer=
+TAP_PREFIX="eacct cli"
+. "$(dirname "$0")/tap.sh"
 # fails CMD...: exit status 1 or 2, one line on stderr starting "eacct: ".
 fails() {
 	local rc
@@ -140,5 +135,4 @@ check "top --json: one object per refresh, power per cgroup" \
 	jqok '.cgroups | map(select(.cgroup == "/system.slice/nginx.service")) | .[0].power_w > 5' "$json"
 check "top: bad delay, one-line error" fails $E top -d 0
 kill $writer
-echo "eacct-cli: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tap_done eacct-cli

@@ -6,15 +6,9 @@ bin=${1:-build/bin/eacct}
 nvml=${2:-build/tests/libnvidia-ml.so.1}	# the NVML test library
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-check() {
-	local desc=$1
-	shift
-	if "$@"; then echo "ok - eacct meters: $desc"; pass=$((pass + 1));
-	else echo "not ok - eacct meters: $desc"; fail=$((fail + 1)); fi
-}
+TAP_PREFIX="eacct meters"
+. "$(dirname "$0")/tap.sh"
 
-jqok() { jq -e "$1" >/dev/null <<<"$2"; }
 
 mkdir -p "$tmp/pc/intel-rapl:0" "$tmp/pc/intel-rapl:0:0" "$tmp/cpu/cpu0/topology"
 echo package-0 > "$tmp/pc/intel-rapl:0/name"
@@ -70,5 +64,4 @@ check "no meter on this machine: package-0 ESTIMATED from the model" \
 printf 'colour = blue\n' > "$tmp/bad"
 check "corrupt config: one-line error, exit 1" \
 	bash -c "! '$bin' -c '$tmp/bad' meters 2>'$tmp/err' && grep -q \"line 1: unknown key 'colour'\" '$tmp/err'"
-echo "eacct-meters: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tap_done eacct-meters

@@ -34,9 +34,9 @@
 #include "cgroup_child.h"
 #include "lib/cgroupfs.h"
 #include "lib/region.h"
+#include "run_dir.h"
 #include "tap.h"
 
-static char dir[64];
 
 /* --- a loopback HTTP server: one canned answer, requests remembered --- */
 static struct {
@@ -101,29 +101,6 @@ static void answer(int status, const char *fmt, ...)
 }
 
 /* --- eacctd runs and its batches --- */
-static const char *path_in(const char *name)
-{
-	static char path[4][128];
-	static int next;
-	char *p = path[next++ % 4];
-
-	snprintf(p, sizeof(path[0]), "%s/%s", dir, name);
-	return p;
-}
-
-static bool log_has(const char *needle)
-{
-	char line[1024];
-	bool found = false;
-	FILE *f = fopen(path_in("eacctd.log"), "r");
-
-	while (f && !found && fgets(line, sizeof(line), f))
-		found = strstr(line, needle) != NULL;
-	if (f)
-		fclose(f);
-	return found;
-}
-
 struct batch_sum {
 	uint64_t energy, carbon;	/* package-0, all records */
 };

@@ -9,13 +9,8 @@ eacctd=$(realpath "${1:-build/bin/eacctd}")
 tmp=$(mktemp -d)
 daemon=
 trap 'kill $daemon 2>/dev/null; wait $daemon 2>/dev/null; "$eacctd" -c "$tmp/conf" --reset-bpf >/dev/null 2>&1; rm -rf "$tmp"' EXIT
-pass=0 fail=0
-check() {
-	local desc=$1
-	shift
-	if "$@"; then echo "ok - eacctd metrics: $desc"; pass=$((pass + 1));
-	else echo "not ok - eacctd metrics: $desc"; fail=$((fail + 1)); fi
-}
+TAP_PREFIX="eacctd metrics"
+. "$(dirname "$0")/tap.sh"
 S=$tmp/sys
 . "$(dirname "$0")/fixture-sysfs.sh"
 fixture_tree
@@ -30,25 +25,12 @@ fixture_cgroup /batch 30 500000 0 50
 echo 2500 >"$S/cgroups/batch/budget_ug"; echo 1 >"$S/cgroups/batch/budget_exceeded"
 ln -s ../cgroups/batch "$S/budgets/30"	# as the module links each budget
 port=$((20000 + RANDOM % 20000))
-cat >"$tmp/conf" <<EOC
+fixture_eacctd_conf "$tmp/conf" "$tmp" <<EOC
 interval = 200
-device = $tmp/batches
-state_file = $tmp/state
-status_file = $tmp/status.json
-enforce_file = $tmp/enforced.json
-bpf_pin_dir = /sys/fs/bpf/eacct-metrics-test
-sysfs = $S
 metrics_listen = 127.0.0.1:$port
 intensity_region = DEU
 pue = 1.2
-powercap_root = /nonexistent
-perf_pmu_root = /nonexistent
-msr_root = /nonexistent
-hwmon_root = /nonexistent
-drm_root = /nonexistent
-nvml_library = none
 EOC
-: >"$tmp/batches"
 "$eacctd" -c "$tmp/conf" 2>"$tmp/log" &
 daemon=$!
 for i in $(seq 50); do grep -q "running:" "$tmp/log" && break; sleep 0.1; done
@@ -80,5 +62,4 @@ check "loopback only: not on other addresses" \
 rm -rf "$S/cgroups/batch"
 curl -sf "http://127.0.0.1:$port/metrics" >"$tmp/m2"
 check "a cgroup the module dropped is gone from the metrics" bash -c "! grep -q 'cgroup=\"/batch\"' '$tmp/m2'"
-echo "eacctd-metrics: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tap_done eacctd-metrics

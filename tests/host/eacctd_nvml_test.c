@@ -27,9 +27,9 @@
 
 #include "cgroup_child.h"
 #include "lib/cgroupfs.h"
+#include "run_dir.h"
 #include "tap.h"
 
-static char dir[64];
 
 
 static void write_file(const char *path, const char *text)
@@ -45,43 +45,6 @@ static void write_file(const char *path, const char *text)
 	fputs(text, f);
 	fclose(f);
 	rename(tmp, path);
-}
-
-/* A file of this run's directory (one per test process: runs may overlap). */
-static const char *path_in(const char *name)
-{
-	static char path[4][128];
-	static int next;
-	char *p = path[next++ % 4];
-
-	snprintf(p, sizeof(path[0]), "%s/%s", dir, name);
-	return p;
-}
-
-static bool log_has(const char *needle)
-{
-	char line[1024];
-	bool found = false;
-	FILE *f = fopen(path_in("eacctd.log"), "r");
-
-	while (f && !found && fgets(line, sizeof(line), f))
-		found = strstr(line, needle) != NULL;
-	if (f)
-		fclose(f);
-	return found;
-}
-
-static int log_count(const char *needle)
-{
-	char line[1024];
-	int n = 0;
-	FILE *f = fopen(path_in("eacctd.log"), "r");
-
-	while (f && fgets(line, sizeof(line), f))
-		n += strstr(line, needle) != NULL;
-	if (f)
-		fclose(f);
-	return n;
 }
 
 static pid_t sleeper_in(const char *cgroup)

@@ -27,3 +27,28 @@ fixture_tree() {
 	echo 9000 >"$S/domains/package-0/carbon_ug"
 	fixture_cgroup "" 1 80000000 9000000 8900
 }
+
+# fixture_eacctd_conf FILE DIR: an eacctd.conf for a host test: batches,
+# state and status in DIR, this host's absent meters named absent, the
+# tree under $S (bpffs refuses dots in names: none in the pin dir); more
+# "key = value" lines from stdin.
+fixture_eacctd_conf() {
+	{
+		cat <<EOC
+device = $2/batches
+state_file = $2/state
+status_file = $2/status.json
+enforce_file = $2/enforced.json
+bpf_pin_dir = /sys/fs/bpf/eacct-$(basename "$2" | tr . -)
+sysfs = $S
+powercap_root = /nonexistent
+perf_pmu_root = /nonexistent
+msr_root = /nonexistent
+hwmon_root = /nonexistent
+drm_root = /nonexistent
+nvml_library = none
+EOC
+		cat
+	} >"$1"
+	: >"$2/batches"
+}

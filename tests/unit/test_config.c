@@ -23,7 +23,7 @@ static void test_defaults_and_keys(void **state)
 	assert_true(c.gpu_sched_tracepoints);
 	assert_int_equal(eacct_config_parse(&c,
 		"# eacctd\n"
-		"interval = 250\n"
+		"interval = 250   # a comment after the value\n"
 		"prune_after = 5\n"
 		"  idle_policy=unattributed  \n"
 		"intensity = 231.5\n"
@@ -31,7 +31,7 @@ static void test_defaults_and_keys(void **state)
 		"gpu_sched_tracepoints = no\n"
 		"nvml_library = none\n"
 		"\n"
-		"powercap_root = /tmp/fixture/powercap\n"
+		"powercap_root = /tmp/fixture/pow#ercap\n"
 		"state_file = /run/eacct/state\n", err, sizeof(err)), 0);
 	assert_int_equal(c.interval_ms, 250);
 	assert_int_equal(c.prune_after, 5);
@@ -40,7 +40,7 @@ static void test_defaults_and_keys(void **state)
 	assert_true(c.pue == 1.2);
 	assert_false(c.gpu_sched_tracepoints);
 	assert_string_equal(c.nvml_library, "none");
-	assert_string_equal(c.powercap_root, "/tmp/fixture/powercap");
+	assert_string_equal(c.powercap_root, "/tmp/fixture/pow#ercap");	/* no space: kept */
 	assert_string_equal(c.state_file, "/run/eacct/state");
 }
 

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "lib/cgroupctl.h"
 #include "lib/labels.h"
+#include "lib/sysfile.h"
 #include "lib/tree.h"
 #include "lib/units.h"
 
@@ -35,18 +36,9 @@ static const char usage[] =
 static int put(const char *dir, const char *file, const char *val)
 {
 	char path[PATH_MAX + 32];
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	/* O_TRUNC as a shell's redirection: sysfs ignores it, a plain file needs it. */
-	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	n = n < 0 ? -errno : 0;
-	close(fd);
-	return (int)n;
+	return eacct_file_write(AT_FDCWD, path, val);
 }
 
 static int put_fail(const char *file, int err)
@@ -160,31 +152,32 @@ static const char *enforced(struct json_object *status, uint64_t id)
 	return NULL;
 }
 
+/* One budget's line: what is used of it, and what was done. */
+static void line(const struct eacct_cg_stat *c, const char *name, const char *used,
+		 const char *budget, double pct, const char *done)
+{
+	printf("%-28.28s %10s %10s %5.0f%% %-12s %-8s %s\n", name, used, budget, pct, c->action,
+	       c->exceeded ? "EXCEEDED" : "ok", done ? done : "-");
+}
+
 static void row(const struct eacct_cg_stat *c, const char *done)
 {
 	char used[32], budget[32], name[128];
 	struct eacct_labels l;
-	bool container;
-	double pct;
 
 	eacct_cgroup_labels(c->path, &l);
 	eacct_labels_short(&l, c->path, name, sizeof(name));
-	container = l.kind[0] && strcmp(l.kind, "systemd");
+	if (!l.kind[0] || !strcmp(l.kind, "systemd"))
+		snprintf(name, sizeof(name), "%s", c->path);	/* containers by label */
 	if (c->budget_ug) {
 		eacct_format_mass(c->carbon_ug / 1e6, used, sizeof(used));
 		eacct_format_mass(c->budget_ug / 1e6, budget, sizeof(budget));
-		pct = 100.0 * c->carbon_ug / c->budget_ug;
-		printf("%-28.28s %10s %10s %5.0f%% %-12s %-8s %s\n", container ? name : c->path,
-		       used, budget, pct, c->action, c->exceeded ? "EXCEEDED" : "ok",
-		       done ? done : "-");
+		line(c, name, used, budget, 100.0 * c->carbon_ug / c->budget_ug, done);
 	}
 	if (c->energy_budget_uj) {
 		eacct_format_energy(c->energy_uj / 1e6, used, sizeof(used));
 		eacct_format_energy(c->energy_budget_uj / 1e6, budget, sizeof(budget));
-		pct = 100.0 * c->energy_uj / c->energy_budget_uj;
-		printf("%-28.28s %10s %10s %5.0f%% %-12s %-8s %s\n", container ? name : c->path,
-		       used, budget, pct, c->action, c->exceeded ? "EXCEEDED" : "ok",
-		       done ? done : "-");
+		line(c, name, used, budget, 100.0 * c->energy_uj / c->energy_budget_uj, done);
 	}
 }
 

@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "region.h"
+#include "sysfile.h"
 #include "units.h"
 
 void eacct_config_defaults(struct eacct_config *c)
@@ -35,18 +36,6 @@ void eacct_config_defaults(struct eacct_config *c)
 	snprintf(c->drm_root, sizeof(c->drm_root), "/sys/class/drm");
 	snprintf(c->nvml_library, sizeof(c->nvml_library), "libnvidia-ml.so.1");
 	snprintf(c->cpu_root, sizeof(c->cpu_root), "/sys/devices/system/cpu");
-}
-
-static char *trim(char *s)
-{
-	char *end;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	end = s + strlen(s);
-	while (end > s && strchr(" \t\r\n", end[-1]))
-		*--end = '\0';
-	return s;
 }
 
 static int set_double(double *dst, const char *v, double min, double max)
@@ -240,7 +229,7 @@ int eacct_config_parse(struct eacct_config *c, const char *text, char *err,
 		       size_t errlen)
 {
 	struct eacct_config next = *c;
-	char *copy, *line, *nl, *eq, *key, *val;
+	char *copy, *line, *nl, *eq, *key, *val, *hash;
 	int lineno = 0, rc = 0;
 
 	copy = strdup(text);
@@ -251,7 +240,7 @@ int eacct_config_parse(struct eacct_config *c, const char *text, char *err,
 		if (nl)
 			*nl++ = '\0';
 		lineno++;
-		line = trim(line);
+		line = eacct_trim(line);
 		if (!*line || *line == '#')
 			continue;
 		eq = strchr(line, '=');
@@ -261,8 +250,16 @@ int eacct_config_parse(struct eacct_config *c, const char *text, char *err,
 			break;
 		}
 		*eq = '\0';
-		key = trim(line);
-		val = trim(eq + 1);
+		key = eacct_trim(line);
+		val = eq + 1;
+		/* "interval = 500  # faster": a '#' after white space starts a comment. */
+		for (hash = strchr(val, '#'); hash; hash = strchr(hash + 1, '#')) {
+			if (hash > val && (hash[-1] == ' ' || hash[-1] == '\t')) {
+				*hash = '\0';
+				break;
+			}
+		}
+		val = eacct_trim(val);
 		rc = set_key(&next, key, val);
 		if (rc == -ENOENT)
 			snprintf(err, errlen, "line %d: unknown key '%s'", lineno, key);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "intensity.h"
+#include "sysfile.h"
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (no timegm()). */
 static int64_t days_from_civil(int64_t y, int m, int d)
@@ -127,18 +128,6 @@ int eacct_series_add(struct eacct_series *s, int64_t t, double g_per_kwh)
 	return 0;
 }
 
-static char *trim(char *s)
-{
-	char *end;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		*--end = '\0';
-	return s;
-}
-
 int eacct_series_parse(struct eacct_series *s, const char *text, char *err, size_t len)
 {
 	struct eacct_series next = { 0 };
@@ -159,7 +148,7 @@ int eacct_series_parse(struct eacct_series *s, const char *text, char *err, size
 		if (nl)
 			*nl++ = '\0';
 		lineno++;
-		line = trim(line);
+		line = eacct_trim(line);
 		if (!*line || *line == '#')
 			continue;
 		comma = strchr(line, ',');
@@ -169,8 +158,8 @@ int eacct_series_parse(struct eacct_series *s, const char *text, char *err, size
 			break;
 		}
 		*comma = '\0';
-		ts = trim(line);
-		val = trim(comma + 1);
+		ts = eacct_trim(line);
+		val = eacct_trim(comma + 1);
 		if (eacct_parse_time(ts, &t)) {
 			/* A header line names the columns. */
 			if (first && !isdigit((unsigned char)*ts)) {

@@ -11,41 +11,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sysfile.h"
 #include "tree.h"
-
-/* Up to @len - 1 bytes of @name under the directory @dirfd. */
-static int read_at(int dirfd, const char *name, char *buf, size_t len)
-{
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return 0;
-}
-
-static int u64_at(int dirfd, const char *name, uint64_t *v)
-{
-	char buf[32], *end;
-	int err = read_at(dirfd, name, buf, sizeof(buf));
-
-	if (err)
-		return err;
-	errno = 0;
-	*v = strtoull(buf, &end, 10);
-	if (errno || end == buf || (*end && *end != '\n'))
-		return -EINVAL;
-	return 0;
-}
 
 int eacct_read_u64(const char *path, uint64_t *v)
 {
-	return u64_at(AT_FDCWD, path, v);
+	return eacct_file_u64(AT_FDCWD, path, v);
 }
 
 /* The counters of the cgroup whose directory is open as @dirfd. */
@@ -53,31 +24,27 @@ static int cg_read_at(int dirfd, struct eacct_cg_stat *c, unsigned int what)
 {
 	uint64_t flag = 0, removed = 0;
 	int err = 0;
-	char *nl;
 
 	if (what & EACCT_READ_ID)
-		err = u64_at(dirfd, "id", &c->id);
+		err = eacct_file_u64(dirfd, "id", &c->id);
 	if (!err && (what & EACCT_READ_CPU))
-		err = u64_at(dirfd, "cpu_energy_uj", &c->cpu_uj);
+		err = eacct_file_u64(dirfd, "cpu_energy_uj", &c->cpu_uj);
 	if (!err && (what & EACCT_READ_DRAM))
-		err = u64_at(dirfd, "dram_energy_uj", &c->dram_uj);
+		err = eacct_file_u64(dirfd, "dram_energy_uj", &c->dram_uj);
 	if (!err && (what & EACCT_READ_GPU))
-		err = u64_at(dirfd, "gpu_energy_uj", &c->gpu_uj);
+		err = eacct_file_u64(dirfd, "gpu_energy_uj", &c->gpu_uj);
 	if (!err && (what & EACCT_READ_CARBON))
-		err = u64_at(dirfd, "carbon_ug", &c->carbon_ug);
+		err = eacct_file_u64(dirfd, "carbon_ug", &c->carbon_ug);
 	c->energy_uj = c->cpu_uj + c->dram_uj + c->gpu_uj;
 	if (err || !(what & EACCT_READ_BUDGETS))
 		return err;
 	/* Budget files: root-only with world_readable=0; absent on old modules. */
-	u64_at(dirfd, "budget_ug", &c->budget_ug);
-	u64_at(dirfd, "energy_budget_uj", &c->energy_budget_uj);
-	u64_at(dirfd, "budget_exceeded", &flag);
-	u64_at(dirfd, "removed", &removed);
-	if (read_at(dirfd, "budget_action", c->action, sizeof(c->action)))
+	eacct_file_u64(dirfd, "budget_ug", &c->budget_ug);
+	eacct_file_u64(dirfd, "energy_budget_uj", &c->energy_budget_uj);
+	eacct_file_u64(dirfd, "budget_exceeded", &flag);
+	eacct_file_u64(dirfd, "removed", &removed);
+	if (eacct_file_read_line(dirfd, "budget_action", c->action, sizeof(c->action)))
 		snprintf(c->action, sizeof(c->action), "notify");
-	nl = strchr(c->action, '\n');
-	if (nl)
-		*nl = '\0';
 	c->exceeded = flag;
 	c->removed = removed;
 	return 0;

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * One-value files, as sysfs, cgroupfs and the tests' fixture trees hold
+ * them: read whole, written whole (with O_TRUNC, as a shell's
+ * redirection: sysfs ignores it, a plain file needs it).
+ */
+#ifndef EACCT_SYSFILE_H
+#define EACCT_SYSFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* @name under the directory @dirfd (AT_FDCWD: a path), up to @len - 1 bytes. */
+int eacct_file_read(int dirfd, const char *name, char *buf, size_t len);
+/* The same with the trailing newline gone. */
+int eacct_file_read_line(int dirfd, const char *name, char *buf, size_t len);
+/* A decimal u64 (and a newline). 0, -EINVAL or -errno. */
+int eacct_file_u64(int dirfd, const char *name, uint64_t *v);
+int eacct_file_write(int dirfd, const char *name, const char *val);
+
+/* "a  b \n" -> "a  b": leading and trailing white space cut, in place. */
+char *eacct_trim(char *s);
+
+#endif /* EACCT_SYSFILE_H */
