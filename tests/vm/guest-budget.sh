@@ -36,7 +36,12 @@ E="/eacct -c /etc/eacct/eacctd.conf"
 log=/tmp/eacctd-budget.log
 /eacctd > $log 2>&1 &
 daemon=$!
-sleep 1.2	# the cgroups' first batches: the module knows them now
+# Until the module knows the five cgroups (their first batches), at most 20 s.
+i=0
+while [ $i -lt 200 ] && [ "$(ls -d /sys/kernel/eacct/cgroups/budget/? 2>/dev/null | wc -l)" -lt 5 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+sleep 0.4	# and has charged them once or twice
 
 # Each budget a little above what the cgroup has spent: crossed in ~2 s.
 set_budget() {	# set_budget NAME EXTRA_MG ACTION
@@ -73,7 +78,7 @@ check "throttled: $(( (u1 - u0) / 1000 )) ms of CPU in 1 s (at most 20 % of 2 CP
 $E budget set /budget/t 10g --action throttle=10 > /dev/null
 $E budget clear /budget/f > /dev/null
 i=0
-while [ $i -lt 50 ] && { [ "$(cat $cg/budget/t/cpu.max)" != "max 100000" ] || [ "$(cat $cg/budget/f/cgroup.freeze)" != 0 ]; }; do
+while [ $i -lt 100 ] && { [ "$(cat $cg/budget/t/cpu.max)" != "max 100000" ] || [ "$(cat $cg/budget/f/cgroup.freeze)" != 0 ]; }; do
 	sleep 0.1; i=$((i + 1))
 done
 check "budget raised: cpu.max restored ($(cat $cg/budget/t/cpu.max))" [ "$(cat $cg/budget/t/cpu.max)" = "max 100000" ]
@@ -85,7 +90,7 @@ check "both logged" sh -c "grep -q 'budget no longer exceeded: /budget/t: cpu.ma
 # and r's budget set below what r has spent (crossed at once) while it is down.
 set_budget c 1 throttle=50
 i=0
-while [ $i -lt 50 ] && [ "$(cat $cg/budget/c/cpu.max)" = "max 100000" ]; do sleep 0.1; i=$((i + 1)); done
+while [ $i -lt 100 ] && [ "$(cat $cg/budget/c/cpu.max)" = "max 100000" ]; do sleep 0.1; i=$((i + 1)); done
 check "c throttled to 50 % before the restart ($(cat $cg/budget/c/cpu.max))" [ "$(cat $cg/budget/c/cpu.max)" = "100000 100000" ]
 kill -TERM $daemon
 wait $daemon
@@ -95,7 +100,7 @@ check "r over budget while eacctd is down: the module flipped it" [ "$(cat /sys/
 /eacctd >> $log 2>&1 &
 daemon=$!
 i=0
-while [ $i -lt 50 ] && { [ "$(cat $cg/budget/r/cgroup.freeze)" != 1 ] || [ "$(cat $cg/budget/c/cpu.max)" != "max 100000" ]; }; do
+while [ $i -lt 100 ] && { [ "$(cat $cg/budget/r/cgroup.freeze)" != 1 ] || [ "$(cat $cg/budget/c/cpu.max)" != "max 100000" ]; }; do
 	sleep 0.1; i=$((i + 1))
 done
 check "restarted eacctd took over what its predecessor did" grep -q "budget action(s) of a previous eacctd taken over" $log

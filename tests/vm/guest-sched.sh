@@ -74,8 +74,14 @@ queue_misleads() { ratio_ok $el $es 3 1 10 && ratio_ok $tl $ts 1 1 25; }
 run_clients() {	# run_clients NAME TRACEPOINTS(yes|no) SECONDS
 	name=$1
 	log=/tmp/eacctd-sched-$name.log
+	# unattributed: each cgroup pays its busy share of each interval, the
+	# rest is idle. With proportional, an interval at either end of the
+	# run where one client alone ran a little would give it all that
+	# interval's energy, and the comparison with engine time would be off
+	# by a whole interval's energy.
 	eacctd_conf <<EOC
 interval = 500
+idle_policy = unattributed
 drm_root = $G
 bpf_pin_dir = /sys/fs/bpf/eacct-sched
 gpu_sched_tracepoints = $2

@@ -72,7 +72,13 @@ for kver in "${kvers[@]}"; do
 
 	echo "# booting $kver ($mode)"
 	set +e
+	# thread=single: with one host thread per vCPU (MTTCG), a vCPU can run
+	# stale translated code while another patches kernel text (tracepoint
+	# static calls as BPF programs attach and detach): a guest "Oops:
+	# int3" in syscall_exit_to_user_mode_prepare, seen once in CI. One
+	# thread for both vCPUs makes code changes visible at once.
 	timeout "$timeout_s" qemu-system-x86_64 -m 2048 -smp 2,sockets=2,cores=1,threads=1 -nographic \
+		-accel tcg,thread=single \
 		-no-reboot -kernel "/boot/vmlinuz-$kver" -initrd "$out/initrd.gz" \
 		-append "console=ttyS0 quiet panic=-1 slab_nomerge eacct_mode=$mode eacct_script=${EACCT_VM_SCRIPT:-test}" \
 		</dev/null >"$out/serial.log" 2>&1
