@@ -5,8 +5,9 @@
 #   exporter_scrape_ms_1000_cgroups  median of 20 scrapes (curl's total time),
 #                                    a node with CPU package domains only
 #   cli_top_refresh_ms_1000_cgroups  median refresh of eacct top -b
-#   ..._all_classes                  the same with DRAM and GPU domains too
-#                                    (two more files read per cgroup)
+#   ..._all_classes                  the same with DRAM and GPU domains too:
+#                                    DRAM energy in every cgroup, GPU energy in
+#                                    a tenth of them
 set -eu
 bin=$(realpath "${1:-build/bin}")
 tmp=$(mktemp -d -p /dev/shm)
@@ -50,8 +51,13 @@ echo "BENCH exporter_scrape_ms_1000_cgroups$1 $(cat "$tmp/scrape")"
 echo "BENCH cli_top_refresh_ms_1000_cgroups$1 $(cat "$tmp/top")"
 }
 measure ""
+# A node with DRAM and GPU domains: DRAM energy in every cgroup, GPU
+# energy in the root and in one slice of ten (its pods), as on a node
+# where a few jobs use the GPUs.
 for d in dram-0 gpu-0; do
 	mkdir -p "$S/domains/$d"
-	for f in energy_uj idle_uj carbon_ug; do echo 0 >"$S/domains/$d/$f"; done
+	for f in energy_uj idle_uj carbon_ug; do echo 1000 >"$S/domains/$d/$f"; done
 done
+find "$S/cgroups" -name dram_energy_uj -exec sh -c 'for f; do echo 100000 >"$f"; done' sh {} +
+find "$S/cgroups/slice0" -name gpu_energy_uj -exec sh -c 'for f; do echo 500000 >"$f"; done' sh {} +
 measure _all_classes

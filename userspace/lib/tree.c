@@ -134,6 +134,18 @@ static int walk(int dfd, const char *path, struct eacct_tree *t, unsigned int wh
 		return -ENOMEM;
 	}
 	/*
+	 * Counters are hierarchical: a class at 0 here is 0 in every
+	 * descendant, not worth a read there (most cgroups never touch a GPU).
+	 */
+	if ((what & EACCT_READ_CPU) && !c->cpu_uj)
+		what &= ~EACCT_READ_CPU;
+	if ((what & EACCT_READ_DRAM) && !c->dram_uj)
+		what &= ~EACCT_READ_DRAM;
+	if ((what & EACCT_READ_GPU) && !c->gpu_uj)
+		what &= ~EACCT_READ_GPU;
+	if ((what & EACCT_READ_CARBON) && !c->carbon_ug)
+		what &= ~EACCT_READ_CARBON;
+	/*
 	 * getdents64 stops early only when the next entry would not fit: a
 	 * buffer left with room for the longest one means the end (a second
 	 * call, to read 0, would be one system call more per cgroup).

@@ -39,7 +39,9 @@ int eacct_tree_read(const char *sysfs, struct eacct_tree *t);
  * read and a close, and a scrape of a large tree is mostly that.
  * EACCT_READ_CPU, _DRAM, _GPU: the class's energy (energy_uj is their
  * sum), _CARBON: carbon_ug; _ID: id; _BUDGETS: budgets, action,
- * exceeded, removed. What is not read is 0.
+ * exceeded, removed. What is not read is 0, as is, without a read, a
+ * class in the subtree of a cgroup where it is 0 (counters include the
+ * descendants).
  */
 #define EACCT_READ_CPU		0x01u
 #define EACCT_READ_DRAM		0x02u
