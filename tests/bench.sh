@@ -21,7 +21,7 @@ cat build/bench-host.txt
 tests/vm/run.sh --mode bench "$@"
 
 json_obj() {	# "BENCH key value" lines -> "key": value, ...
-	awk '{ printf "%s\"%s\": %s", (NR > 1 ? ", " : ""), $2, $3 }' "$1"
+	awk '$1 == "BENCH" { printf "%s\"%s\": %s", (n++ ? ", " : ""), $2, $3 }' "$1"
 }
 
 files=(build/vm/bench-*.txt)
