@@ -9,7 +9,6 @@
 #include "http_fetch.h"
 #include "intensity_feed.h"
 #include "lib/intensity_json.h"
-#include "lib/region.h"
 
 static void set_error(struct intensity_feed *f, const char *msg)
 {
@@ -130,29 +129,6 @@ int intensity_feed_start(struct intensity_feed *f, const struct eacct_config *cf
 	return err;
 }
 
-static void region_value(const char *iso3, struct intensity_now *now)
-{
-	const struct eacct_region *r = eacct_region_find(iso3);
-
-	now->g_per_kwh = r->g_per_kwh;
-	snprintf(now->source, sizeof(now->source), "region %s (%s, %d, annual average)", r->iso3,
-		 r->name, r->year);
-}
-
-/* The fallback for gaps and failures: the region's average, else the constant. */
-static void fallback(const struct eacct_config *cfg, struct intensity_now *now)
-{
-	now->fallback = true;
-	now->since = 0;
-	if (cfg->intensity_region[0]) {
-		region_value(cfg->intensity_region, now);
-		return;
-	}
-	now->g_per_kwh = cfg->intensity_g_per_kwh;
-	snprintf(now->source, sizeof(now->source), "constant %g g/kWh (eacctd.conf)",
-		 cfg->intensity_g_per_kwh);
-}
-
 void intensity_feed_at(struct intensity_feed *f, time_t t, struct intensity_now *now)
 {
 	const char *name = eacct_intensity_source_name(f->src);
@@ -161,28 +137,21 @@ void intensity_feed_at(struct intensity_feed *f, time_t t, struct intensity_now 
 	int rc;
 
 	memset(now, 0, sizeof(*now));
-	switch (f->src) {
-	case EACCT_INTENSITY_CONSTANT:
-	case EACCT_INTENSITY_AUTO:
-		now->g_per_kwh = f->cfg.intensity_g_per_kwh;
-		snprintf(now->source, sizeof(now->source), "constant %g g/kWh",
-			 f->cfg.intensity_g_per_kwh);
+	if (f->src == EACCT_INTENSITY_CONSTANT || f->src == EACCT_INTENSITY_REGION) {
+		now->g_per_kwh = eacct_intensity_fixed(&f->cfg, &now->fallback, now->source,
+						       sizeof(now->source));
 		return;
-	case EACCT_INTENSITY_REGION:
-		region_value(f->cfg.intensity_region, now);
-		return;
-	case EACCT_INTENSITY_FILE:
-		file_refresh(f);
-		break;
-	default:
-		break;
 	}
+	if (f->src == EACCT_INTENSITY_FILE)
+		file_refresh(f);
 	pthread_mutex_lock(&f->lock);
 	rc = eacct_series_at(&f->series, t, f->cfg.intensity_max_age_s, &g, &since);
 	snprintf(now->error, sizeof(now->error), "%s", f->error);
 	pthread_mutex_unlock(&f->lock);
 	if (rc) {
-		fallback(&f->cfg, now);
+		/* A gap, or nothing yet: the fallback, said so. */
+		now->g_per_kwh = eacct_intensity_fixed(&f->cfg, &now->fallback, now->source,
+						       sizeof(now->source));
 		if (!now->error[0])
 			snprintf(now->error, sizeof(now->error), "%s: no value for now (a gap, or none yet)",
 				 name);

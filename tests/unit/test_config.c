@@ -133,6 +133,39 @@ static void test_intensity_keys(void **state)
 	}
 }
 
+static void test_intensity_fixed(void **state)
+{
+	struct eacct_config c;
+	char err[160], src[160];
+	bool fallback;
+
+	(void)state;
+	eacct_config_defaults(&c);
+	assert_int_equal(eacct_config_parse(&c, "intensity = 300\n", err, sizeof(err)), 0);
+	assert_true(eacct_intensity_fixed(&c, &fallback, src, sizeof(src)) == 300);
+	assert_false(fallback);
+	assert_string_equal(src, "constant 300 g/kWh");
+	/* A region set beside a constant source is not used. */
+	assert_int_equal(eacct_config_parse(&c, "intensity_source = constant\nintensity_region = FRA\n",
+					    err, sizeof(err)), 0);
+	assert_true(eacct_intensity_fixed(&c, &fallback, src, sizeof(src)) == 300);
+	/* region: the table's value. */
+	assert_int_equal(eacct_config_parse(&c, "intensity_source = region\n", err, sizeof(err)), 0);
+	assert_true(eacct_intensity_fixed(&c, &fallback, src, sizeof(src)) > 10);
+	assert_false(fallback);
+	assert_true(!strncmp(src, "region FRA (France, ", 20));
+	/* An API: its fallback, the region, said to be one. */
+	assert_int_equal(eacct_config_parse(&c, "intensity_source = uk-api\n", err, sizeof(err)), 0);
+	assert_true(eacct_intensity_fixed(&c, &fallback, src, sizeof(src)) > 10);
+	assert_true(fallback);
+	/* Without a region, the constant. */
+	eacct_config_defaults(&c);
+	assert_int_equal(eacct_config_parse(&c, "intensity_file = /x.csv\nintensity = 7\n", err,
+					    sizeof(err)), 0);
+	assert_true(eacct_intensity_fixed(&c, &fallback, src, sizeof(src)) == 7);
+	assert_true(fallback);
+}
+
 static void test_read_default_path(void **state)
 {
 	struct eacct_config c;
@@ -158,6 +191,7 @@ int main(void)
 		cmocka_unit_test(test_defaults_and_keys),
 		cmocka_unit_test(test_rejects),
 		cmocka_unit_test(test_intensity_keys),
+		cmocka_unit_test(test_intensity_fixed),
 		cmocka_unit_test(test_read_default_path),
 	};
 

@@ -32,47 +32,30 @@ static const char usage[] =
 "(SCI): no market-based figures, no offsets.\n"
 "Country intensities: " EACCT_REGION_SOURCE ".\n";
 
-/* The intensity eacctd is configured with, now; false if there is none. */
+/*
+ * The intensity eacctd is configured with, now: a series file's value in
+ * force, else what needs nothing fetched (for an API, its fallback).
+ * False if that is nothing (0).
+ */
 static bool configured(const struct eacct_config *cfg, double *g, char *src, size_t len)
 {
-	const struct eacct_region *r;
 	struct eacct_series s = { 0 };
 	char err[256];
 	int64_t since;
-	bool ok = false;
+	bool fallback;
 
-	switch (eacct_intensity_source(cfg)) {
-	case EACCT_INTENSITY_FILE:
-		if (!eacct_series_load(&s, cfg->intensity_file, err, sizeof(err)) &&
-		    !eacct_series_at(&s, time(NULL), cfg->intensity_max_age_s, g, &since)) {
-			snprintf(src, len, "%s, in force now", cfg->intensity_file);
-			ok = true;
-		}
+	if (eacct_intensity_source(cfg) == EACCT_INTENSITY_FILE &&
+	    !eacct_series_load(&s, cfg->intensity_file, err, sizeof(err)) &&
+	    !eacct_series_at(&s, time(NULL), cfg->intensity_max_age_s, g, &since)) {
+		snprintf(src, len, "%s, in force now", cfg->intensity_file);
 		eacct_series_free(&s);
-		if (ok)
-			return true;
-		break;
-	case EACCT_INTENSITY_REGION:
-		r = eacct_region_find(cfg->intensity_region);
-		*g = r->g_per_kwh;
-		snprintf(src, len, "region %s (%s, %d)", r->iso3, r->name, r->year);
-		return true;
-	default:
-		break;
-	}
-	/* An API or a gap: the fallback eacctd uses too. */
-	if (cfg->intensity_region[0]) {
-		r = eacct_region_find(cfg->intensity_region);
-		*g = r->g_per_kwh;
-		snprintf(src, len, "region %s (%s, %d)", r->iso3, r->name, r->year);
 		return true;
 	}
-	if (cfg->intensity_g_per_kwh > 0) {
-		*g = cfg->intensity_g_per_kwh;
-		snprintf(src, len, "constant (eacctd.conf)");
-		return true;
-	}
-	return false;
+	eacct_series_free(&s);
+	*g = eacct_intensity_fixed(cfg, &fallback, src, len);
+	if (fallback && len > strlen(src) + 40)
+		strcat(src, " (eacctd's fallback)");
+	return *g > 0;
 }
 
 int cmd_carbon(struct eacct_ctx *ctx, int argc, char **argv)

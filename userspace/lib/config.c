@@ -117,6 +117,26 @@ const char *eacct_intensity_url(const struct eacct_config *c)
 	return "https://api.carbonintensity.org.uk/intensity";
 }
 
+static double region_value(const char *iso3, char *src, size_t len)
+{
+	const struct eacct_region *r = eacct_region_find(iso3);
+
+	snprintf(src, len, "region %s (%s, %d, annual average)", r->iso3, r->name, r->year);
+	return r->g_per_kwh;
+}
+
+double eacct_intensity_fixed(const struct eacct_config *c, bool *fallback, char *src,
+			     size_t len)
+{
+	enum eacct_intensity_source s = eacct_intensity_source(c);
+
+	*fallback = s != EACCT_INTENSITY_CONSTANT && s != EACCT_INTENSITY_REGION;
+	if (c->intensity_region[0] && s != EACCT_INTENSITY_CONSTANT)
+		return region_value(c->intensity_region, src, len);
+	snprintf(src, len, "constant %g g/kWh", c->intensity_g_per_kwh);
+	return c->intensity_g_per_kwh;
+}
+
 static int set_uint(unsigned int *dst, const char *v, double min, double max)
 {
 	double d;
@@ -229,20 +249,14 @@ int eacct_config_parse(struct eacct_config *c, const char *text, char *err,
 		       size_t errlen)
 {
 	struct eacct_config next = *c;
-	char *copy, *line, *nl, *eq, *key, *val, *hash;
+	char *copy, *cursor, *line, *eq, *key, *val, *hash;
 	int lineno = 0, rc = 0;
 
 	copy = strdup(text);
 	if (!copy)
 		return -ENOMEM;
-	for (line = copy; line && !rc; line = nl) {
-		nl = strchr(line, '\n');
-		if (nl)
-			*nl++ = '\0';
-		lineno++;
-		line = eacct_trim(line);
-		if (!*line || *line == '#')
-			continue;
+	cursor = copy;
+	while (!rc && (line = eacct_next_line(&cursor, &lineno))) {
 		eq = strchr(line, '=');
 		if (!eq) {
 			snprintf(err, errlen, "line %d: expected 'key = value'", lineno);

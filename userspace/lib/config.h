@@ -63,6 +63,15 @@ enum eacct_intensity_source eacct_intensity_source(const struct eacct_config *c)
 const char *eacct_intensity_source_name(enum eacct_intensity_source s);
 /* The API's URL: intensity_url, or the source's default. */
 const char *eacct_intensity_url(const struct eacct_config *c);
+
+/*
+ * The intensity that needs nothing read or fetched: the constant's, or
+ * the region's for intensity_source = region; for the other sources,
+ * their fallback (intensity_region if set, else the constant), and
+ * *fallback true. Where it comes from, in words, in @src.
+ */
+double eacct_intensity_fixed(const struct eacct_config *c, bool *fallback, char *src,
+			     size_t len);
 /*
  * Apply @text over @c. On error returns -EINVAL with a message naming the
  * line in @err; @c is then left as it was before the call.

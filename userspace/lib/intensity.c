@@ -131,7 +131,7 @@ int eacct_series_add(struct eacct_series *s, int64_t t, double g_per_kwh)
 int eacct_series_parse(struct eacct_series *s, const char *text, char *err, size_t len)
 {
 	struct eacct_series next = { 0 };
-	char *copy, *line, *nl, *comma, *ts, *val, *end;
+	char *copy, *cursor, *line, *comma, *ts, *val, *end;
 	int lineno = 0, rc = 0;
 	bool first = true;
 	int64_t t;
@@ -143,14 +143,8 @@ int eacct_series_parse(struct eacct_series *s, const char *text, char *err, size
 	/* Build on a copy of @s: a refused text leaves it as it was. */
 	for (size_t i = 0; i < s->n && !rc; i++)
 		rc = eacct_series_add(&next, s->pts[i].t, s->pts[i].g_per_kwh);
-	for (line = copy; line && !rc; line = nl) {
-		nl = strchr(line, '\n');
-		if (nl)
-			*nl++ = '\0';
-		lineno++;
-		line = eacct_trim(line);
-		if (!*line || *line == '#')
-			continue;
+	cursor = copy;
+	while (!rc && (line = eacct_next_line(&cursor, &lineno))) {
 		comma = strchr(line, ',');
 		if (!comma) {
 			snprintf(err, len, "line %d: expected 'timestamp,g_per_kwh'", lineno);

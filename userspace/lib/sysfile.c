@@ -70,3 +70,20 @@ char *eacct_trim(char *s)
 		*--end = '\0';
 	return s;
 }
+
+char *eacct_next_line(char **text, int *lineno)
+{
+	char *line, *nl;
+
+	while ((line = *text)) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl++ = '\0';
+		*text = nl;
+		(*lineno)++;
+		line = eacct_trim(line);
+		if (*line && *line != '#')
+			return line;
+	}
+	return NULL;
+}

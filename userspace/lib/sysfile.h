@@ -21,4 +21,11 @@ int eacct_file_write(int dirfd, const char *name, const char *val);
 /* "a  b \n" -> "a  b": leading and trailing white space cut, in place. */
 char *eacct_trim(char *s);
 
+/*
+ * Line by line through @*text (modified in place): the next line that is
+ * neither blank nor a '#' comment, trimmed, or NULL at the end. *lineno
+ * counts every line, for messages that name one.
+ */
+char *eacct_next_line(char **text, int *lineno);
+
 #endif /* EACCT_SYSFILE_H */
