@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,70 +104,192 @@ struct linux_dirent64 {
 };
 
 /*
- * The cgroup whose directory is open as @dfd, then its children; @dfd is
- * closed. getdents64 on the fd itself: opendir()'s fstat and fcntl would
- * cost two more system calls a cgroup, a tenth of a scrape.
+ * The cgroup whose directory is open as @dfd, into @t; *what loses the
+ * classes at 0 here. Counters are hierarchical: a class at 0 here is 0
+ * in every descendant, not worth a read there (most cgroups never touch
+ * a GPU). 1 if it was read, 0 if it went meanwhile, or -errno.
  */
-static int walk(int dfd, const char *path, struct eacct_tree *t, unsigned int what)
+static int read_self(int dfd, const char *path, struct eacct_tree *t, unsigned int *what)
 {
-	char buf[8192], child[PATH_MAX];
-	struct linux_dirent64 *e;
-	struct eacct_cg_stat *c;
-	struct dirent de;
-	ssize_t n, off;
-	int fd, err;
+	struct eacct_cg_stat *c = tree_add(t);
+	int err;
 
-	c = tree_add(t);
-	if (!c) {
-		close(dfd);
+	if (!c)
 		return -ENOMEM;
-	}
 	memset(c, 0, sizeof(*c));
-	err = cg_read_at(dfd, c, what);
+	err = cg_read_at(dfd, c, *what);
 	if (err) {
 		t->n--;
-		close(dfd);
 		return err == -ENOENT ? 0 : err;	/* gone meanwhile */
 	}
 	c->path = strdup(path);
-	if (!c->path) {
-		close(dfd);
+	if (!c->path)
 		return -ENOMEM;
-	}
-	/*
-	 * Counters are hierarchical: a class at 0 here is 0 in every
-	 * descendant, not worth a read there (most cgroups never touch a GPU).
-	 */
-	if ((what & EACCT_READ_CPU) && !c->cpu_uj)
-		what &= ~EACCT_READ_CPU;
-	if ((what & EACCT_READ_DRAM) && !c->dram_uj)
-		what &= ~EACCT_READ_DRAM;
-	if ((what & EACCT_READ_GPU) && !c->gpu_uj)
-		what &= ~EACCT_READ_GPU;
-	if ((what & EACCT_READ_CARBON) && !c->carbon_ug)
-		what &= ~EACCT_READ_CARBON;
-	/*
-	 * getdents64 stops early only when the next entry would not fit: a
-	 * buffer left with room for the longest one means the end (a second
-	 * call, to read 0, would be one system call more per cgroup).
-	 */
+	if ((*what & EACCT_READ_CPU) && !c->cpu_uj)
+		*what &= ~EACCT_READ_CPU;
+	if ((*what & EACCT_READ_DRAM) && !c->dram_uj)
+		*what &= ~EACCT_READ_DRAM;
+	if ((*what & EACCT_READ_GPU) && !c->gpu_uj)
+		*what &= ~EACCT_READ_GPU;
+	if ((*what & EACCT_READ_CARBON) && !c->carbon_ug)
+		*what &= ~EACCT_READ_CARBON;
+	return 1;
+}
+
+/*
+ * Each child cgroup of the directory open as @dfd, given to @fn with its
+ * name. getdents64 on the fd itself: opendir()'s fstat and fcntl would be
+ * two more system calls a cgroup. It stops early only when the next
+ * entry would not fit: a buffer left with room for the longest one means
+ * the end (a second call, to read 0, would be one more).
+ */
+static int each_child(int dfd, int (*fn)(int dfd, const char *name, void *arg), void *arg)
+{
+	char buf[8192];
+	struct linux_dirent64 *e;
+	struct dirent de;
+	ssize_t n, off;
+	int err = 0;
+
 	for (n = sizeof(buf); !err && (size_t)n > sizeof(buf) - sizeof(*e) - NAME_MAX - 8 &&
 	     (n = getdents64(dfd, buf, sizeof(buf))) > 0;) {
 		for (off = 0; !err && off < n; off += e->d_reclen) {
 			e = (struct linux_dirent64 *)(buf + off);
 			de.d_type = e->d_type;
 			snprintf(de.d_name, sizeof(de.d_name), "%s", e->d_name);
-			if (!is_child(dfd, &de))
-				continue;
-			snprintf(child, sizeof(child), "%s%s%s", path, strcmp(path, "/") ? "/" : "",
-				 e->d_name);
-			fd = openat(dfd, e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-			if (fd < 0)
-				continue;	/* removed meanwhile */
-			err = walk(fd, child, t, what);
+			if (is_child(dfd, &de))
+				err = fn(dfd, e->d_name, arg);
 		}
 	}
+	return err;
+}
+
+struct walk_arg {
+	const char *path;
+	struct eacct_tree *t;
+	unsigned int what;
+};
+
+static int walk(int dfd, const char *path, struct eacct_tree *t, unsigned int what);
+
+static int walk_child(int dfd, const char *name, void *arg)
+{
+	struct walk_arg *w = arg;
+	char child[PATH_MAX];
+	int fd;
+
+	snprintf(child, sizeof(child), "%s%s%s", w->path, strcmp(w->path, "/") ? "/" : "", name);
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;	/* removed meanwhile */
+	return walk(fd, child, w->t, w->what);
+}
+
+/* The cgroup open as @dfd, then its subtree, depth first; @dfd is closed. */
+static int walk(int dfd, const char *path, struct eacct_tree *t, unsigned int what)
+{
+	struct walk_arg w = { .path = path, .t = t, .what = what };
+	int err = read_self(dfd, path, t, &w.what);
+
+	if (err > 0)
+		err = each_child(dfd, walk_child, &w);
 	close(dfd);
+	return err;
+}
+
+/*
+ * The root's children, walked by a few threads at once: a scrape of a
+ * large tree is system calls, one cgroup after another, and a node has
+ * cores to spare for it. Each thread fills its own tree; they are joined
+ * after the root, each subtree parents first.
+ */
+#define WALKERS 4
+
+struct walkers {
+	int rootfd;
+	unsigned int what;
+	char (*names)[NAME_MAX + 1];
+	size_t n;
+	size_t next;			/* atomically taken */
+	struct eacct_tree trees[WALKERS];
+	int err[WALKERS];
+};
+
+struct walker {
+	struct walkers *all;
+	int k;
+};
+
+static void *walker(void *arg)
+{
+	struct walker *me = arg;
+	struct walkers *all = me->all;
+	struct walk_arg w = { .path = "/", .t = &all->trees[me->k], .what = all->what };
+	size_t i;
+
+	while (!all->err[me->k] && (i = __atomic_fetch_add(&all->next, 1, __ATOMIC_RELAXED)) < all->n)
+		all->err[me->k] = walk_child(all->rootfd, all->names[i], &w);
+	return NULL;
+}
+
+static int collect_name(int dfd, const char *name, void *arg)
+{
+	struct walkers *all = arg;
+	char (*names)[NAME_MAX + 1];
+
+	(void)dfd;
+	if (!(all->n & (all->n + 1)) || !all->names) {	/* grow at 0, 1, 3, 7, ... */
+		names = realloc(all->names, (2 * all->n + 2) * sizeof(*names));
+		if (!names)
+			return -ENOMEM;
+		all->names = names;
+	}
+	snprintf(all->names[all->n++], NAME_MAX + 1, "%s", name);
+	return 0;
+}
+
+static int walk_root(int rootfd, struct eacct_tree *t, unsigned int what)
+{
+	struct walkers all = { .rootfd = rootfd };
+	struct walker me[WALKERS];
+	pthread_t tid[WALKERS];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int err, k, nr = 0;
+	size_t i;
+
+	err = read_self(rootfd, "/", t, &what);
+	if (err <= 0)
+		return err;
+	all.what = what;
+	err = each_child(rootfd, collect_name, &all);
+	for (k = 0; !err && k < WALKERS && k < cpus && (size_t)k < all.n; k++) {
+		me[k] = (struct walker){ .all = &all, .k = k };
+		/* The first walker is this thread; the others join it. */
+		if (k && pthread_create(&tid[k], NULL, walker, &me[k]))
+			break;
+		nr = k + 1;
+	}
+	if (nr)
+		walker(&me[0]);
+	for (k = 1; k < nr; k++)
+		pthread_join(tid[k], NULL);
+	for (k = 0; k < nr; k++) {
+		struct eacct_tree *sub = &all.trees[k];
+
+		err = err ? err : all.err[k];
+		for (i = 0; i < sub->n; i++) {
+			struct eacct_cg_stat *c = err ? NULL : tree_add(t);
+
+			if (!c) {
+				free(sub->cgs[i].path);
+				err = err ? err : -ENOMEM;
+				continue;
+			}
+			*c = sub->cgs[i];
+		}
+		free(sub->cgs);
+	}
+	free(all.names);
 	return err;
 }
 
@@ -180,7 +303,8 @@ int eacct_tree_read_some(const char *sysfs, struct eacct_tree *t, unsigned int w
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	err = walk(fd, "/", t, what);
+	err = walk_root(fd, t, what);
+	close(fd);
 	if (err)
 		eacct_tree_free(t);
 	return err;
