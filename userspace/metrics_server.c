@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "lib/metrics.h"
+#include "lib/sysfile.h"
 #include "lib/tree.h"
 #include "metrics_server.h"
 
@@ -96,7 +98,7 @@ static void scrape(struct metrics_server *m, int fd)
 		fclose(f);
 	}
 	snprintf(path, sizeof(path), "%s/seq", m->sysfs);
-	eacct_read_u64(path, &seq);
+	eacct_file_u64(AT_FDCWD, path, &seq);
 	pthread_mutex_lock(&m->lock);
 	info.intensity_g_per_kwh = m->intensity;
 	info.intensity_fallback = m->fallback;

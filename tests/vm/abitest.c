@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "../../userspace/lib/batch.h"
+#include "../../userspace/lib/sysfile.h"
 
 #define CG_ROOT "/sys/fs/cgroup"
 #define TEST_CG CG_ROOT "/eacct-test"
@@ -65,20 +66,10 @@ static void diag(const char *fmt, ...)
 	fflush(stdout);
 }
 
+/* The whole of a one-value file (lib/sysfile.c). */
 static int read_str(const char *path, char *buf, size_t len)
 {
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return 0;
+	return eacct_file_read(AT_FDCWD, path, buf, len);
 }
 
 /* A sysfs counter, or UINT64_MAX when it cannot be read. */
@@ -97,14 +88,7 @@ static uint64_t rd(const char *fmt, ...)
 
 static int write_str(const char *path, const char *s)
 {
-	int fd = open(path, O_WRONLY), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) < 0)
-		err = -errno;
-	close(fd);
-	return err;
+	return eacct_file_write(AT_FDCWD, path, s);
 }
 
 static bool exists(const char *path)

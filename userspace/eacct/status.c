@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* eacct status: the module, the daemon, its meters and its intensity. */
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "lib/sysfile.h"
 #include "lib/tree.h"
 #include "lib/units.h"
 
@@ -42,11 +44,11 @@ static void module_json(const char *sysfs, struct json_object *o, bool *loaded)
 		return;
 	json_object_object_add(o, "version", json_object_new_string(version));
 	snprintf(path, sizeof(path), "%s/seq", sysfs);
-	if (!eacct_read_u64(path, &v))
+	if (!eacct_file_u64(AT_FDCWD, path, &v))
 		json_object_object_add(o, "seq", eacct_json_u64(v));
 	for (i = 0; i < sizeof(stats) / sizeof(stats[0]); i++) {
 		snprintf(path, sizeof(path), "%s/stats/%s", sysfs, stats[i]);
-		if (!eacct_read_u64(path, &v))
+		if (!eacct_file_u64(AT_FDCWD, path, &v))
 			json_object_object_add(o, stats[i], eacct_json_u64(v));
 	}
 	doms = json_object_new_array();

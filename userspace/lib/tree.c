@@ -15,11 +15,6 @@
 #include "sysfile.h"
 #include "tree.h"
 
-int eacct_read_u64(const char *path, uint64_t *v)
-{
-	return eacct_file_u64(AT_FDCWD, path, v);
-}
-
 /* The counters of the cgroup whose directory is open as @dirfd. */
 static int cg_read_at(int dirfd, struct eacct_cg_stat *c, unsigned int what)
 {
@@ -389,7 +384,7 @@ static int find_id(const char *dir, const char *path, uint64_t id, char *out,
 	DIR *d;
 
 	snprintf(file, sizeof(file), "%s/id", dir);
-	if (!eacct_read_u64(file, &v) && v == id) {
+	if (!eacct_file_u64(AT_FDCWD, file, &v) && v == id) {
 		snprintf(out, len, "%s", dir);
 		snprintf(pout, plen, "%s", path);
 		return 0;
@@ -466,11 +461,11 @@ int eacct_domains_read(const char *sysfs, struct eacct_domain_stat *out, int max
 			memset(d, 0, sizeof(*d));
 			memcpy(d->name, ents[i]->d_name, strlen(ents[i]->d_name) + 1);
 			snprintf(file, sizeof(file), "%s/%s/energy_uj", dir, d->name);
-			if (!eacct_read_u64(file, &d->energy_uj)) {
+			if (!eacct_file_u64(AT_FDCWD, file, &d->energy_uj)) {
 				snprintf(file, sizeof(file), "%s/%s/idle_uj", dir, d->name);
-				eacct_read_u64(file, &d->idle_uj);
+				eacct_file_u64(AT_FDCWD, file, &d->idle_uj);
 				snprintf(file, sizeof(file), "%s/%s/carbon_ug", dir, d->name);
-				eacct_read_u64(file, &d->carbon_ug);
+				eacct_file_u64(AT_FDCWD, file, &d->carbon_ug);
 				k++;
 			}
 		}

@@ -65,9 +65,6 @@ void eacct_tree_free(struct eacct_tree *t);
 int eacct_tree_resolve(const char *sysfs, const char *cgroup_mount, const char *name,
 		       char *dir, size_t len, char *path, size_t plen);
 
-/* A u64 file's value; -errno when missing or not a number. */
-int eacct_read_u64(const char *path, uint64_t *v);
-
 struct eacct_domain_stat {
 	char name[32];
 	uint64_t energy_uj, idle_uj, carbon_ug;
