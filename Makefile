@@ -128,7 +128,8 @@ userspace: $(TOOLS)
 VMBIN ?= $(B)/vm/bin
 vm-binaries: $(VMBIN)/abitest $(VMBIN)/bench $(VMBIN)/eacct-write \
 	$(VMBIN)/cgroup-events-test $(VMBIN)/cpu-account-test $(VMBIN)/eacctd \
-	$(VMBIN)/vgem-client $(VMBIN)/mockgpu-client $(VMBIN)/eacct
+	$(VMBIN)/vgem-client $(VMBIN)/mockgpu-client $(VMBIN)/eacct \
+	$(VMBIN)/hostile $(VMBIN)/fuzz $(VMBIN)/nsrun
 $(VMBIN)/eacct: $(EACCT_SRCS) userspace/eacct/cli.h $(LIB)
 	@mkdir -p $(VMBIN)
 	$(CC) $(USER_CFLAGS) -static -o $@ $(EACCT_SRCS) $(LIB) $(LIB_LDLIBS)
@@ -138,9 +139,19 @@ $(VMBIN)/vgem-client: tests/vm/vgem_client.c
 $(VMBIN)/mockgpu-client: tests/vm/mockgpu_client.c tests/vm/mockgpu/mockgpu_drm.h
 	@mkdir -p $(VMBIN)
 	$(CC) $(USER_CFLAGS) -Itests/vm -static -o $@ $<
-$(VMBIN)/abitest: tests/vm/abitest.c $(LIB)
+VMTEST := tests/vm/vmtest.c tests/vm/vmtest.h
+$(VMBIN)/abitest: tests/vm/abitest.c $(VMTEST) $(LIB)
 	@mkdir -p $(VMBIN)
-	$(CC) $(USER_CFLAGS) -static -o $@ $< $(LIB) $(LIB_LDLIBS)
+	$(CC) $(USER_CFLAGS) -static -o $@ $< tests/vm/vmtest.c $(LIB) $(LIB_LDLIBS)
+$(VMBIN)/hostile: tests/vm/hostile.c $(VMTEST) $(LIB)
+	@mkdir -p $(VMBIN)
+	$(CC) $(USER_CFLAGS) -static -o $@ $< tests/vm/vmtest.c $(LIB) $(LIB_LDLIBS) -lpthread
+$(VMBIN)/fuzz: tests/vm/fuzz.c $(VMTEST) $(LIB)
+	@mkdir -p $(VMBIN)
+	$(CC) $(USER_CFLAGS) -static -o $@ $< tests/vm/vmtest.c $(LIB) $(LIB_LDLIBS)
+$(VMBIN)/nsrun: tests/vm/nsrun.c
+	@mkdir -p $(VMBIN)
+	$(CC) $(USER_CFLAGS) -static -o $@ $<
 $(VMBIN)/bench: tests/vm/bench.c $(LIB)
 	@mkdir -p $(VMBIN)
 	$(CC) $(USER_CFLAGS) -static -o $@ $< $(LIB) $(LIB_LDLIBS)

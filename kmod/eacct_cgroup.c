@@ -3,42 +3,79 @@
  * The cgroup v2 tree mirrored under /sys/kernel/eacct/cgroups.
  *
  * A cgroup gets an entry the first time a batch names it, together with
- * every ancestor that has none yet. Counters are hierarchical: a charge is
- * added to the cgroup and to each of its ancestors at ingest, so a read is
- * one atomic load whatever the size of the tree. The periodic sync follows
- * renames and notices removals; removed cgroups stay readable for
- * retain_secs, at most retain_max of them, oldest evicted first.
+ * every ancestor that has none yet. The tree is always rooted at the real
+ * root of the default hierarchy, and ids are resolved in the initial
+ * cgroup namespace, whoever loads the module or writes the batch.
  *
- * Budgets: a carbon budget (budget_ug) and an energy budget
- * (energy_budget_uj), each on the hierarchical counter; budget_exceeded is
- * 1 while either is passed. Every cgroup with a budget has a link in
- * /sys/kernel/eacct/budgets/<id>, so that its enforcer finds them all
- * without reading the whole tree.
+ * Counters are hierarchical: a charge is added to the cgroup and to each
+ * ancestor at ingest, the root first, so a read is one atomic load
+ * whatever the size of the tree, and a reader that reads a child before
+ * its parent never sees the child above the parent.
+ *
+ * Names: a directory carries the cgroup's own name, as cgroupfs does
+ * (cgroup v2 has no rename(2), so it never changes). Names that would
+ * clash with the entry's attribute files, and names that begin with '%',
+ * get one '%' in front: the mapping is one to one, and no live name can
+ * take the form "%<digits>".
+ *
+ * An entry that cannot be made (max_cgroups reached, no memory, a name
+ * still held by a sibling not yet known removed) is no error for the
+ * batch: its charges go to the nearest ancestor that has an entry, and
+ * stats/records_unmirrored counts them.
+ *
+ * Removal: each entry holds a reference on its cgroup, and the periodic
+ * sync notices the cgroup dying. The entry then leaves the live tree for
+ * removed/<id> and stays readable for retain_secs, at most retain_max of
+ * them, oldest evicted first. An evicted id is remembered (up to
+ * max_cgroups of them) with its parent's id, so that a late record for it
+ * still lands on its nearest kept ancestor.
  */
-#include <linux/capability.h>
 #include <linux/cgroup.h>
 #include <linux/hashtable.h>
 #include <linux/jiffies.h>
 #include <linux/kernfs.h>
 #include <linux/limits.h>
+#include <linux/nsproxy.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
+#include <linux/workqueue.h>
 
 #include "eacct.h"
 
-#define EACCT_CGROUP_HASH_BITS 12
+#define EACCT_CGROUP_HASH_BITS 14
+#define EACCT_FORGOTTEN_HASH_BITS 12
 
 static DEFINE_HASHTABLE(eacct_cgroup_hash, EACCT_CGROUP_HASH_BITS);
 static LIST_HEAD(eacct_removed_list);
-static LIST_HEAD(eacct_budget_list);
 static struct kmem_cache *eacct_cgroup_cache;
 static struct eacct_cgroup *eacct_root;
-static struct kobject *eacct_budgets_kobj;
+static struct kobject *eacct_removed_kobj;
 static unsigned int eacct_nr_cgroups;
 static unsigned int eacct_nr_removed;
-/* Scratch space for cgroup paths, under eacct_write_mutex. */
-static char eacct_name_buf[PATH_MAX];
+
+/* "/<name>" of the cgroup being mirrored; under eacct_write_mutex. */
+static char eacct_name_buf[PATH_MAX + 2];
+
+/*
+ * Scratch for ancestor chains, under eacct_write_mutex: never shorter
+ * than the deepest entry plus one, so that a charge needs no allocation.
+ */
+static void **eacct_chain;
+static unsigned int eacct_chain_cap;
+
+/* An evicted id, and the id of the parent its charges now go to. */
+struct eacct_forgotten {
+	struct hlist_node hash_node;
+	struct list_head node;		/* eacct_forgotten_list, oldest first */
+	u64 id;
+	u64 parent_id;
+};
+
+static DEFINE_HASHTABLE(eacct_forgotten_hash, EACCT_FORGOTTEN_HASH_BITS);
+static LIST_HEAD(eacct_forgotten_list);
+static unsigned int eacct_nr_forgotten;
 
 static inline struct eacct_cgroup *to_eacct_cgroup(struct kobject *kobj)
 {
@@ -51,20 +88,17 @@ static ssize_t id_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%llu\n", to_eacct_cgroup(kobj)->id);
 }
 
-static u64 eacct_cgroup_energy(struct eacct_cgroup *cg)
-{
-	u64 sum = 0;
-	int i;
-
-	for (i = 0; i < EACCT_NR_CLASSES; i++)
-		sum += atomic64_read(&cg->energy_uj[i]);
-	return sum;
-}
-
 static ssize_t energy_uj_show(struct kobject *kobj,
 			      struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%llu\n", eacct_cgroup_energy(to_eacct_cgroup(kobj)));
+	struct eacct_cgroup *cg = to_eacct_cgroup(kobj);
+	u64 sum = 0;
+	int i;
+
+	/* Ingest keeps this sum below U64_MAX (EOVERFLOW otherwise). */
+	for (i = 0; i < EACCT_NR_CLASSES; i++)
+		sum += atomic64_read(&cg->energy_uj[i]);
+	return sysfs_emit(buf, "%llu\n", sum);
 }
 
 static ssize_t eacct_class_show(struct kobject *kobj, unsigned int class,
@@ -101,184 +135,27 @@ static ssize_t carbon_ug_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%llu\n", val);
 }
 
-static ssize_t budget_ug_show(struct kobject *kobj,
-			      struct kobj_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%llu\n", READ_ONCE(to_eacct_cgroup(kobj)->budget_ug));
-}
-
-static ssize_t energy_budget_uj_show(struct kobject *kobj,
-				     struct kobj_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%llu\n",
-			  READ_ONCE(to_eacct_cgroup(kobj)->energy_budget_uj));
-}
-
-static const char *const eacct_action_names[] = {
-	[EACCT_ACTION_NOTIFY] = "notify",
-	[EACCT_ACTION_THROTTLE] = "throttle",
-	[EACCT_ACTION_FREEZE] = "freeze",
-};
-
-/* "notify", "throttle=PCT" or "freeze" into @buf (at least 16 bytes). */
-static void eacct_action_str(const struct eacct_cgroup *cg, char *buf, size_t len)
-{
-	u8 action = READ_ONCE(cg->budget_action);
-
-	if (action == EACCT_ACTION_THROTTLE)
-		snprintf(buf, len, "throttle=%u", READ_ONCE(cg->throttle_pct));
-	else
-		snprintf(buf, len, "%s", eacct_action_names[action]);
-}
-
-static void eacct_cgroup_check_budget(struct eacct_cgroup *cg)
-{
-	char id_env[48], state_env[32], event_env[32], action_env[48];
-	char action[16];
-	char *envp[5];
-	bool exceeded;
-
-	lockdep_assert_held(&eacct_mutex);
-	exceeded = (cg->budget_ug &&
-		    (u64)atomic64_read(&cg->carbon_ug) > cg->budget_ug) ||
-		   (cg->energy_budget_uj &&
-		    eacct_cgroup_energy(cg) > cg->energy_budget_uj);
-	if (exceeded == cg->budget_exceeded)
-		return;
-	WRITE_ONCE(cg->budget_exceeded, exceeded);
-
-	/* Wake poll()ers of budget_exceeded, then tell udev listeners. */
-	sysfs_notify(&cg->kobj, NULL, "budget_exceeded");
-	eacct_action_str(cg, action, sizeof(action));
-	snprintf(event_env, sizeof(event_env), "EACCT_EVENT=budget");
-	snprintf(id_env, sizeof(id_env), "EACCT_CGROUP_ID=%llu", cg->id);
-	snprintf(state_env, sizeof(state_env), "EACCT_BUDGET_EXCEEDED=%d",
-		 exceeded);
-	snprintf(action_env, sizeof(action_env), "EACCT_BUDGET_ACTION=%s", action);
-	envp[0] = event_env;
-	envp[1] = id_env;
-	envp[2] = state_env;
-	envp[3] = action_env;
-	envp[4] = NULL;
-	kobject_uevent_env(&cg->kobj, KOBJ_CHANGE, envp);
-}
-
-/*
- * After a budget changed: the budget list and the budgets/<id> link
- * follow whether @cg has a budget, then the flag is checked anew.
- */
-static void eacct_cgroup_budget_changed(struct eacct_cgroup *cg)
-{
-	bool has = cg->budget_ug || cg->energy_budget_uj;
-	char name[24];
-
-	lockdep_assert_held(&eacct_mutex);
-	snprintf(name, sizeof(name), "%llu", cg->id);
-	if (has && list_empty(&cg->budget_node)) {
-		list_add_tail(&cg->budget_node, &eacct_budget_list);
-		if (!sysfs_create_link(eacct_budgets_kobj, &cg->kobj, name))
-			cg->budget_linked = true;
-		else
-			atomic64_inc(&eacct_stats.mirror_errors);
-	} else if (!has && !list_empty(&cg->budget_node)) {
-		list_del_init(&cg->budget_node);
-		if (cg->budget_linked)
-			sysfs_remove_link(eacct_budgets_kobj, name);
-		cg->budget_linked = false;
-	}
-	eacct_cgroup_check_budget(cg);
-}
-
-/* A budget file's write: a decimal u64, 0 for none. */
-static ssize_t eacct_budget_store(struct kobject *kobj, u64 *field,
-				  const char *buf, size_t count)
-{
-	struct eacct_cgroup *cg = to_eacct_cgroup(kobj);
-	u64 budget;
-	int err;
-
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
-	err = kstrtou64(buf, 10, &budget);
-	if (err)
-		return err;
-
-	mutex_lock(&eacct_mutex);
-	if (cg->dead) {
-		mutex_unlock(&eacct_mutex);
-		return -ENODEV;
-	}
-	WRITE_ONCE(*field, budget);
-	eacct_cgroup_budget_changed(cg);
-	mutex_unlock(&eacct_mutex);
-	return count;
-}
-
-static ssize_t budget_ug_store(struct kobject *kobj,
-			       struct kobj_attribute *attr,
-			       const char *buf, size_t count)
-{
-	return eacct_budget_store(kobj, &to_eacct_cgroup(kobj)->budget_ug, buf, count);
-}
-
-static ssize_t energy_budget_uj_store(struct kobject *kobj,
-				      struct kobj_attribute *attr,
-				      const char *buf, size_t count)
-{
-	return eacct_budget_store(kobj, &to_eacct_cgroup(kobj)->energy_budget_uj,
-				  buf, count);
-}
-
-static ssize_t budget_action_show(struct kobject *kobj,
-				  struct kobj_attribute *attr, char *buf)
-{
-	char action[16];
-
-	eacct_action_str(to_eacct_cgroup(kobj), action, sizeof(action));
-	return sysfs_emit(buf, "%s\n", action);
-}
-
-static ssize_t budget_action_store(struct kobject *kobj,
-				   struct kobj_attribute *attr,
-				   const char *buf, size_t count)
-{
-	struct eacct_cgroup *cg = to_eacct_cgroup(kobj);
-	u8 action, pct = 0;
-
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
-	if (sysfs_streq(buf, "notify"))
-		action = EACCT_ACTION_NOTIFY;
-	else if (sysfs_streq(buf, "freeze"))
-		action = EACCT_ACTION_FREEZE;
-	else if (!strncmp(buf, "throttle=", 9) && !kstrtou8(buf + 9, 10, &pct) &&
-		 pct >= 1 && pct <= 99)
-		action = EACCT_ACTION_THROTTLE;
-	else
-		return -EINVAL;
-
-	mutex_lock(&eacct_mutex);
-	if (cg->dead) {
-		mutex_unlock(&eacct_mutex);
-		return -ENODEV;
-	}
-	WRITE_ONCE(cg->throttle_pct, pct);
-	WRITE_ONCE(cg->budget_action, action);
-	mutex_unlock(&eacct_mutex);
-	return count;
-}
-
-static ssize_t budget_exceeded_show(struct kobject *kobj,
-				    struct kobj_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%d\n",
-			  READ_ONCE(to_eacct_cgroup(kobj)->budget_exceeded));
-}
-
 static ssize_t removed_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
 {
 	return sysfs_emit(buf, "%d\n", READ_ONCE(to_eacct_cgroup(kobj)->removed));
+}
+
+/* The cgroup's path under the cgroup2 mount, as it was when removed. */
+static ssize_t path_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	size_t len;
+	int err;
+
+	mutex_lock(&eacct_mutex);
+	err = eacct_cgroup_path(to_eacct_cgroup(kobj), 0, buf, PAGE_SIZE - 1);
+	mutex_unlock(&eacct_mutex);
+	if (err)
+		return err;
+	len = strlen(buf);
+	buf[len++] = '\n';
+	return len;
 }
 
 static struct kobj_attribute eacct_attr_id = __ATTR_RO(id);
@@ -287,11 +164,8 @@ static struct kobj_attribute eacct_attr_cpu_energy_uj = __ATTR_RO(cpu_energy_uj)
 static struct kobj_attribute eacct_attr_dram_energy_uj = __ATTR_RO(dram_energy_uj);
 static struct kobj_attribute eacct_attr_gpu_energy_uj = __ATTR_RO(gpu_energy_uj);
 static struct kobj_attribute eacct_attr_carbon_ug = __ATTR_RO(carbon_ug);
-static struct kobj_attribute eacct_attr_budget_ug = __ATTR_RW(budget_ug);
-static struct kobj_attribute eacct_attr_energy_budget_uj = __ATTR_RW(energy_budget_uj);
-static struct kobj_attribute eacct_attr_budget_action = __ATTR_RW(budget_action);
-static struct kobj_attribute eacct_attr_budget_exceeded = __ATTR_RO(budget_exceeded);
 static struct kobj_attribute eacct_attr_removed = __ATTR_RO(removed);
+static struct kobj_attribute eacct_attr_path = __ATTR_RO(path);
 
 static struct attribute *eacct_cgroup_attrs[] = {
 	&eacct_attr_id.attr,
@@ -300,27 +174,41 @@ static struct attribute *eacct_cgroup_attrs[] = {
 	&eacct_attr_dram_energy_uj.attr,
 	&eacct_attr_gpu_energy_uj.attr,
 	&eacct_attr_carbon_ug.attr,
-	&eacct_attr_budget_ug.attr,
-	&eacct_attr_energy_budget_uj.attr,
-	&eacct_attr_budget_action.attr,
-	&eacct_attr_budget_exceeded.attr,
 	&eacct_attr_removed.attr,
+	&eacct_attr_path.attr,
 	NULL,
 };
 
+/*
+ * The root cgroup's counters are the node's: readable like domains/
+ * (node_readable); the others like every cgroup counter (world_readable).
+ */
+static umode_t eacct_cgroup_attr_visible(struct kobject *kobj,
+					 struct attribute *attr, int n)
+{
+	if (to_eacct_cgroup(kobj) == eacct_root)
+		return eacct_node_attr_visible(kobj, attr, n);
+	return eacct_attr_visible(kobj, attr, n);
+}
+
 static const struct attribute_group eacct_cgroup_group = {
 	.attrs = eacct_cgroup_attrs,
-	.is_visible = eacct_attr_visible,
+	.is_visible = eacct_cgroup_attr_visible,
 };
 
 static const struct attribute_group *eacct_cgroup_groups[] = {
 	&eacct_cgroup_group,
+	&eacct_budget_group,
 	NULL,
 };
 
 static void eacct_cgroup_release(struct kobject *kobj)
 {
-	kmem_cache_free(eacct_cgroup_cache, to_eacct_cgroup(kobj));
+	struct eacct_cgroup *cg = to_eacct_cgroup(kobj);
+
+	kfree(cg->name);
+	kmem_cache_free(eacct_cgroup_cache, cg);
+	eacct_kobj_released();
 }
 
 static const struct kobj_type eacct_cgroup_ktype = {
@@ -329,6 +217,33 @@ static const struct kobj_type eacct_cgroup_ktype = {
 	.default_groups = eacct_cgroup_groups,
 };
 
+/* Would @name hide an attribute file, or look escaped? */
+static bool eacct_name_reserved(const char *name)
+{
+	const struct attribute_group *const *grp;
+	struct attribute *const *attr;
+
+	if (name[0] == '%')
+		return true;
+	for (grp = eacct_cgroup_groups; *grp; grp++)
+		for (attr = (*grp)->attrs; *attr; attr++)
+			if (!strcmp((*attr)->name, name))
+				return true;
+	return false;
+}
+
+struct eacct_cgroup *eacct_cgroup_root(void)
+{
+	return eacct_root;
+}
+
+/**
+ * eacct_cgroup_find() - the entry of a cgroup id, live or removed
+ * @id: cgroup id
+ *
+ * Context: eacct_write_mutex or eacct_mutex held.
+ * Return: the entry, or NULL if the module keeps none for @id.
+ */
 struct eacct_cgroup *eacct_cgroup_find(u64 id)
 {
 	struct eacct_cgroup *cg;
@@ -339,242 +254,455 @@ struct eacct_cgroup *eacct_cgroup_find(u64 id)
 	return NULL;
 }
 
-/* The last component of the cgroup's path, in eacct_name_buf. */
-static const char *eacct_cgroup_name(struct cgroup *cgrp)
+static struct eacct_forgotten *eacct_forgotten_find(u64 id)
 {
-	int len;
+	struct eacct_forgotten *f;
 
-	lockdep_assert_held(&eacct_write_mutex);
-	len = kernfs_path_from_node(cgrp->kn, NULL, eacct_name_buf,
-				    sizeof(eacct_name_buf));
-	if (len < 0)
-		return ERR_PTR(len);
-	if (len >= sizeof(eacct_name_buf))
-		return ERR_PTR(-ENAMETOOLONG);
-	return strrchr(eacct_name_buf, '/') + 1;
+	hash_for_each_possible(eacct_forgotten_hash, f, hash_node, id)
+		if (f->id == id)
+			return f;
+	return NULL;
 }
 
-static int eacct_cgroup_rename(struct eacct_cgroup *cg, const char *name)
+/**
+ * eacct_cgroup_lookup() - the entry that a record for @id charges
+ * @id: cgroup id
+ *
+ * A tracked id charges its own entry; an evicted one the nearest ancestor
+ * still kept.
+ *
+ * Context: eacct_write_mutex held.
+ * Return: the entry, or NULL if @id is neither tracked nor remembered.
+ */
+struct eacct_cgroup *eacct_cgroup_lookup(u64 id)
 {
-	int err;
+	struct eacct_forgotten *f;
+	struct eacct_cgroup *cg;
+	unsigned int hops;
 
-	/* eacct_cgroup_path() reads names under eacct_mutex. */
+	lockdep_assert_held(&eacct_write_mutex);
+	cg = eacct_cgroup_find(id);
+	/* Each hop is one level up: the chain ends within max_cgroups. */
+	for (hops = 0; !cg && hops <= eacct_nr_forgotten; hops++) {
+		f = eacct_forgotten_find(id);
+		if (!f)
+			return NULL;
+		id = f->parent_id;
+		cg = eacct_cgroup_find(id);
+	}
+	return cg;
+}
+
+/* Remember an evicted id, the oldest memory making room. */
+static void eacct_forgotten_add(u64 id, u64 parent_id)
+{
+	struct eacct_forgotten *f;
+
+	if (eacct_nr_forgotten >= eacct_max_cgroups) {
+		f = list_first_entry_or_null(&eacct_forgotten_list,
+					     struct eacct_forgotten, node);
+		if (!f)
+			return;
+		hash_del(&f->hash_node);
+		list_del(&f->node);
+		eacct_nr_forgotten--;
+		kfree(f);
+	}
+	f = kmalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return;		/* its late records get ENOENT */
+	f->id = id;
+	f->parent_id = parent_id;
+	hash_add(eacct_forgotten_hash, &f->hash_node, id);
+	list_add_tail(&f->node, &eacct_forgotten_list);
+	eacct_nr_forgotten++;
+}
+
+static void eacct_forgotten_clear(void)
+{
+	struct eacct_forgotten *f, *tmp;
+
+	list_for_each_entry_safe(f, tmp, &eacct_forgotten_list, node) {
+		hash_del(&f->hash_node);
+		kfree(f);
+	}
+	INIT_LIST_HEAD(&eacct_forgotten_list);
+	eacct_nr_forgotten = 0;
+}
+
+/*
+ * Has the cgroup been removed? rmdir clears CSS_ONLINE on its self css
+ * (cgroup_destroy_locked()) before its directory goes, on every kernel;
+ * css_is_dying() tests CSS_DYING on newer ones, which a self css never
+ * gets.
+ */
+static bool eacct_cgroup_gone(struct cgroup *cgrp)
+{
+	return !(READ_ONCE(cgrp->self.flags) & CSS_ONLINE);
+}
+
+/* Is the writer's cgroup namespace rooted at the real root? */
+static bool eacct_in_root_cgroup_ns(void)
+{
+	return current->nsproxy->cgroup_ns->root_cset->dfl_cgrp ==
+	       &cgrp_dfl_root.cgrp;
+}
+
+struct eacct_resolve {
+	struct work_struct work;
+	u64 id;
+	struct cgroup *cgrp;
+};
+
+static void eacct_resolve_fn(struct work_struct *work)
+{
+	struct eacct_resolve *r = container_of(work, struct eacct_resolve, work);
+
+	r->cgrp = cgroup_get_from_id(r->id);
+}
+
+/**
+ * eacct_cgroup_get() - a live cgroup by id, in the initial cgroup namespace
+ * @id: cgroup id
+ *
+ * cgroup_get_from_id() answers in the caller's cgroup namespace; a writer
+ * inside one (eacctd in a container) still names every cgroup of the
+ * node, so the lookup then runs in a kworker, which is in the initial one.
+ *
+ * Return: the cgroup with a reference held, or NULL if there is none.
+ */
+struct cgroup *eacct_cgroup_get(u64 id)
+{
+	struct eacct_resolve r = { .id = id };
+
+	if (eacct_in_root_cgroup_ns()) {
+		r.cgrp = cgroup_get_from_id(id);
+	} else {
+		INIT_WORK_ONSTACK(&r.work, eacct_resolve_fn);
+		queue_work(system_unbound_wq, &r.work);
+		flush_work(&r.work);
+		destroy_work_on_stack(&r.work);
+	}
+	return IS_ERR_OR_NULL(r.cgrp) ? NULL : r.cgrp;
+}
+
+/* Room in the chain scratch for @n entries. */
+static int eacct_chain_reserve(unsigned int n)
+{
+	void **chain;
+
+	if (n <= eacct_chain_cap)
+		return 0;
+	n = max(n, 2 * eacct_chain_cap);
+	chain = kvmalloc_array(n, sizeof(*chain), GFP_KERNEL);
+	if (!chain)
+		return -ENOMEM;
+	kvfree(eacct_chain);
+	eacct_chain = chain;
+	eacct_chain_cap = n;
+	return 0;
+}
+
+/* Unlink an entry without children; it goes on @reap. */
+static void eacct_cgroup_unlink(struct eacct_cgroup *cg, struct list_head *reap)
+{
+	lockdep_assert_held(&eacct_mutex);
+	cg->dead = true;
+	hash_del(&cg->hash_node);
+	list_del_init(&cg->sibling);
+	eacct_budget_forget(cg);
+	if (cg->removed) {
+		list_del_init(&cg->removed_node);
+		eacct_nr_removed--;
+	}
+	eacct_nr_cgroups--;
+	list_add_tail(&cg->reap_node, reap);
+}
+
+/* Drop a removed entry and remember where its charges go from now on. */
+static void eacct_cgroup_evict(struct eacct_cgroup *cg, struct list_head *reap)
+{
+	eacct_forgotten_add(cg->id, cg->parent->id);
+	eacct_cgroup_unlink(cg, reap);
+}
+
+/**
+ * eacct_cgroup_reap() - delete unlinked entries, in the order unlinked
+ * @reap: entries from eacct_cgroup_unlink()
+ *
+ * Context: eacct_mutex not held: kobject_del() waits for sysfs callbacks,
+ * and some of those take it.
+ */
+void eacct_cgroup_reap(struct list_head *reap)
+{
+	struct eacct_cgroup *cg, *tmp;
+
+	list_for_each_entry_safe(cg, tmp, reap, reap_node) {
+		list_del(&cg->reap_node);
+		eacct_budget_unlink(cg);
+		kobject_del(&cg->kobj);
+		if (cg->cgrp && cg != eacct_root)
+			cgroup_put(cg->cgrp);
+		cg->cgrp = NULL;
+		kobject_put(&cg->kobj);
+	}
+}
+
+static void eacct_cgroup_mark_removed(struct eacct_cgroup *cg)
+{
 	mutex_lock(&eacct_mutex);
-	err = kobject_rename(&cg->kobj, name);
+	WRITE_ONCE(cg->removed, true);
+	cg->removed_at = jiffies;
+	list_add_tail(&cg->removed_node, &eacct_removed_list);
+	eacct_nr_removed++;
 	mutex_unlock(&eacct_mutex);
+	/* The cgroup may be freed now; the entry keeps its own copy of the name. */
+	cgroup_put(cg->cgrp);
+	cg->cgrp = NULL;
+}
+
+/*
+ * Move a removed entry from the live tree to removed/<id>, in three steps
+ * none of which can meet a name in use: "%<id>" beside its siblings (no
+ * live name has that form), the move, then "<id>" (ids are unique). A step
+ * that fails (no memory) is counted and tried again at the next sync.
+ */
+static int eacct_cgroup_retire(struct eacct_cgroup *cg)
+{
+	char name[24];
+	int err = 0;
+
+	if (cg->place == EACCT_IN_TREE) {
+		snprintf(name, sizeof(name), "%%%llu", cg->id);
+		err = kobject_rename(&cg->kobj, name);
+		if (!err)
+			cg->place = EACCT_RETIRING;
+	}
+	if (!err && cg->place == EACCT_RETIRING) {
+		err = kobject_move(&cg->kobj, eacct_removed_kobj);
+		if (!err)
+			cg->place = EACCT_IN_REMOVED;
+	}
+	if (!err && cg->place == EACCT_IN_REMOVED) {
+		snprintf(name, sizeof(name), "%llu", cg->id);
+		err = kobject_rename(&cg->kobj, name);
+		if (!err)
+			cg->place = EACCT_RETIRED;
+	}
+	if (err)
+		atomic64_inc(&eacct_stats.mirror_errors);
 	return err;
 }
 
 /*
- * Give up @name under @parent: a sibling still holding it is either a
- * removed cgroup kept for retention or one renamed since the last sync.
- * It moves to "<name>@<id>"; the sync renames a live one again later.
- * Returns 1 if @name is one of our attribute files ("energy_uj" is a valid
- * cgroup name): the caller then uses "<name>@<id>" for its own entry.
+ * Make @kname free under @parent. Live cgroups have unique names, so a
+ * sibling entry still holding it stands for a cgroup removed since the
+ * last sync: it retires now.
  */
-static int eacct_cgroup_make_room(struct eacct_cgroup *parent,
-				  const char *name)
+static int eacct_cgroup_clear_name(struct eacct_cgroup *parent,
+				   const char *kname)
 {
 	struct kernfs_node *kn;
 	struct eacct_cgroup *sib;
-	char *new_name;
-	int err;
 
-	/* The common case, no such name, costs one rbtree lookup. */
-	kn = sysfs_get_dirent(parent->kobj.sd, name);
+	kn = sysfs_get_dirent(parent->kobj.sd, kname);
 	if (!kn)
 		return 0;
 	sysfs_put(kn);
-
 	list_for_each_entry(sib, &parent->children, sibling) {
-		if (strcmp(kobject_name(&sib->kobj), name))
+		if (sib->place != EACCT_IN_TREE ||
+		    strcmp(kobject_name(&sib->kobj), kname))
 			continue;
-		new_name = kasprintf(GFP_KERNEL, "%.200s@%llu", name, sib->id);
-		if (!new_name)
-			return -ENOMEM;
-		err = eacct_cgroup_rename(sib, new_name);
-		kfree(new_name);
-		return err;
+		if (!sib->removed) {
+			if (!eacct_cgroup_gone(sib->cgrp))
+				return -EEXIST;
+			eacct_cgroup_mark_removed(sib);
+		}
+		return eacct_cgroup_retire(sib) ? -EEXIST : 0;
 	}
-	return 1;
+	return -EEXIST;
 }
 
-/* Add one entry under @parent; it is linked at once and put on @pending. */
-static int eacct_cgroup_create(struct cgroup *cgrp,
-			       struct eacct_cgroup *parent,
-			       struct list_head *pending)
+/* Evict the oldest removed entry without children; false if none. */
+static bool eacct_cgroup_evict_oldest(struct list_head *reap)
 {
 	struct eacct_cgroup *cg;
+	bool found = false;
+
+	mutex_lock(&eacct_mutex);
+	list_for_each_entry(cg, &eacct_removed_list, removed_node) {
+		if (list_empty(&cg->children)) {
+			eacct_cgroup_evict(cg, reap);
+			found = true;
+			break;
+		}
+	}
+	mutex_unlock(&eacct_mutex);
+	return found;
+}
+
+/*
+ * The entry of @cgrp, whose parent's entry is @parent. A cgroup already
+ * dying gets its entry straight in removed/.
+ */
+static struct eacct_cgroup *eacct_cgroup_create(struct cgroup *cgrp,
+						struct eacct_cgroup *parent,
+						struct list_head *reap)
+{
+	struct cgroup *up = cgroup_parent(cgrp);
+	struct eacct_cgroup *cg;
+	bool dying = eacct_cgroup_gone(cgrp);
 	const char *name;
-	int err, taken;
+	char *kname;
+	int len, err;
 
-	if (eacct_nr_cgroups >= eacct_max_cgroups)
-		return -ENOSPC;
-	name = eacct_cgroup_name(cgrp);
-	if (IS_ERR(name))
-		return PTR_ERR(name);
-	taken = eacct_cgroup_make_room(parent, name);
-	if (taken < 0)
-		return taken;
+	if (eacct_nr_cgroups >= eacct_max_cgroups &&
+	    !eacct_cgroup_evict_oldest(reap))
+		return ERR_PTR(-ENOSPC);
+	/* "/<name>": the path from the parent, never cut short here. */
+	len = kernfs_path_from_node(cgrp->kn, up->kn, eacct_name_buf,
+				    sizeof(eacct_name_buf));
+	if (len < 2 || len >= (int)sizeof(eacct_name_buf) - 1 ||
+	    eacct_name_buf[0] != '/')
+		return ERR_PTR(-ENAMETOOLONG);
+	name = eacct_name_buf + 1;
 
-	cg = kmem_cache_zalloc(eacct_cgroup_cache, GFP_KERNEL);
+	cg = kmem_cache_zalloc(eacct_cgroup_cache, GFP_KERNEL_ACCOUNT);
 	if (!cg)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
+	cg->name = kstrdup(name, GFP_KERNEL_ACCOUNT);
+	if (!cg->name) {
+		kmem_cache_free(eacct_cgroup_cache, cg);
+		return ERR_PTR(-ENOMEM);
+	}
 	INIT_LIST_HEAD(&cg->sibling);
 	INIT_LIST_HEAD(&cg->children);
 	INIT_LIST_HEAD(&cg->removed_node);
 	INIT_LIST_HEAD(&cg->budget_node);
+	INIT_LIST_HEAD(&cg->reap_node);
 	cg->id = cgroup_id(cgrp);
 	cg->parent = parent;
-	cg->kobj.kset = eacct_kset;
-	if (taken)
-		err = kobject_init_and_add(&cg->kobj, &eacct_cgroup_ktype,
-					   &parent->kobj, "%.200s@%llu", name,
-					   cg->id);
-	else
-		err = kobject_init_and_add(&cg->kobj, &eacct_cgroup_ktype,
-					   &parent->kobj, "%s", name);
+	cg->depth = parent->depth + 1;
+	kobject_init(&cg->kobj, &eacct_cgroup_ktype);
+	eacct_kobj_created();
+	/* No uevents: their size would follow names a tenant chooses. */
+	cg->kobj.uevent_suppress = 1;
+
+	if (dying) {
+		cg->place = EACCT_RETIRED;
+		err = kobject_add(&cg->kobj, eacct_removed_kobj, "%llu", cg->id);
+	} else {
+		kname = eacct_name_reserved(name) ? kasprintf(GFP_KERNEL, "%%%s", name) :
+						    kstrdup(name, GFP_KERNEL);
+		err = kname ? eacct_cgroup_clear_name(parent, kname) : -ENOMEM;
+		if (!err)
+			err = kobject_add(&cg->kobj, &parent->kobj, "%s", kname);
+		kfree(kname);
+	}
 	if (err) {
-		atomic64_inc(&eacct_stats.mirror_errors);
 		kobject_put(&cg->kobj);
-		return err;
+		return ERR_PTR(err);
+	}
+	if (!dying) {
+		cgroup_get(cgrp);
+		cg->cgrp = cgrp;
 	}
 
 	mutex_lock(&eacct_mutex);
 	hash_add(eacct_cgroup_hash, &cg->hash_node, cg->id);
 	list_add_tail(&cg->sibling, &parent->children);
 	eacct_nr_cgroups++;
-	mutex_unlock(&eacct_mutex);
-	list_add_tail(&cg->pending_node, pending);
-	return 0;
-}
-
-/*
- * Make sure the cgroup @id and all its ancestors have entries. New entries
- * go on @pending, parents first, until eacct_cgroup_commit() keeps them or
- * eacct_cgroup_abort() drops them.
- */
-int eacct_cgroup_prepare(u64 id, struct list_head *pending)
-{
-	struct cgroup *cgrp, *top;
-	struct eacct_cgroup *parent;
-	int err = 0;
-
-	lockdep_assert_held(&eacct_write_mutex);
-	if (eacct_cgroup_find(id))
-		return 0;
-	cgrp = cgroup_get_from_id(id);
-	if (IS_ERR_OR_NULL(cgrp))
-		return -ENOENT;
-
-	/* The root has an entry from the start, so each walk ends. */
-	while (!err && !eacct_cgroup_find(id)) {
-		top = cgrp;
-		while (!(parent = eacct_cgroup_find(cgroup_id(cgroup_parent(top)))))
-			top = cgroup_parent(top);
-		err = eacct_cgroup_create(top, parent, pending);
-	}
-	cgroup_put(cgrp);
-	return err;
-}
-
-void eacct_cgroup_commit(struct list_head *pending)
-{
-	struct eacct_cgroup *cg, *tmp;
-
-	list_for_each_entry_safe(cg, tmp, pending, pending_node)
-		list_del_init(&cg->pending_node);
-}
-
-/* Unlink a childless entry; it goes on @reap for eacct_cgroup_reap(). */
-static void eacct_cgroup_unlink(struct eacct_cgroup *cg, struct list_head *reap)
-{
-	lockdep_assert_held(&eacct_mutex);
-	WARN_ON(!list_empty(&cg->children));
-	cg->dead = true;
-	hash_del(&cg->hash_node);
-	list_del_init(&cg->sibling);
-	list_del_init(&cg->budget_node);
-	if (cg->removed) {
-		list_del_init(&cg->removed_node);
-		eacct_nr_removed--;
-	}
-	eacct_nr_cgroups--;
-	list_add_tail(&cg->pending_node, reap);
-}
-
-void eacct_cgroup_abort(struct list_head *pending, struct list_head *reap)
-{
-	struct eacct_cgroup *cg, *tmp;
-
-	mutex_lock(&eacct_mutex);
-	list_for_each_entry_safe_reverse(cg, tmp, pending, pending_node) {
-		list_del_init(&cg->pending_node);
-		eacct_cgroup_unlink(cg, reap);
-	}
-	mutex_unlock(&eacct_mutex);
-}
-
-/* Delete unlinked entries, children first; eacct_mutex must not be held. */
-void eacct_cgroup_reap(struct list_head *reap)
-{
-	struct eacct_cgroup *cg, *tmp;
-
-	char name[24];
-
-	list_for_each_entry_safe(cg, tmp, reap, pending_node) {
-		list_del(&cg->pending_node);
-		if (cg->budget_linked) {
-			snprintf(name, sizeof(name), "%llu", cg->id);
-			sysfs_remove_link(eacct_budgets_kobj, name);
-		}
-		kobject_del(&cg->kobj);
-		kobject_put(&cg->kobj);
-	}
-}
-
-void eacct_cgroup_charge(struct eacct_cgroup *cg, unsigned int class,
-			 u64 energy_uj, u64 carbon_ug)
-{
-	for (; cg; cg = cg->parent) {
-		atomic64_add(energy_uj, &cg->energy_uj[class]);
-		atomic64_add(carbon_ug, &cg->carbon_ug);
-	}
-}
-
-void eacct_cgroup_check_budgets(void)
-{
-	struct eacct_cgroup *cg;
-
-	list_for_each_entry(cg, &eacct_budget_list, budget_node)
-		eacct_cgroup_check_budget(cg);
-}
-
-/* Follow a rename of the cgroup, or notice that it is gone. */
-static void eacct_cgroup_sync_one(struct eacct_cgroup *cg)
-{
-	struct cgroup *cgrp = cgroup_get_from_id(cg->id);
-	const char *name;
-	int err;
-
-	if (IS_ERR_OR_NULL(cgrp)) {
-		mutex_lock(&eacct_mutex);
-		WRITE_ONCE(cg->removed, true);
+	if (dying) {
+		cg->removed = true;
 		cg->removed_at = jiffies;
 		list_add_tail(&cg->removed_node, &eacct_removed_list);
 		eacct_nr_removed++;
-		mutex_unlock(&eacct_mutex);
-		return;
 	}
-	name = eacct_cgroup_name(cgrp);
-	if (!IS_ERR(name) && strcmp(name, kobject_name(&cg->kobj))) {
-		err = eacct_cgroup_make_room(cg->parent, name);
-		if (!err)
-			err = eacct_cgroup_rename(cg, name);
-		if (err < 0)
+	mutex_unlock(&eacct_mutex);
+	return cg;
+}
+
+/**
+ * eacct_cgroup_mirror() - the entry that charges of @cgrp go to
+ * @cgrp: a cgroup of the default hierarchy, referenced by the caller
+ * @reap: entries evicted to make room, for eacct_cgroup_reap()
+ *
+ * Makes the entries of @cgrp and of its ancestors that have none, from
+ * the top down. Where one cannot be made, the nearest ancestor with an
+ * entry stands in for @cgrp.
+ *
+ * Context: eacct_write_mutex held, eacct_mutex not.
+ * Return: an entry, never NULL: the root always has one.
+ */
+struct eacct_cgroup *eacct_cgroup_mirror(struct cgroup *cgrp,
+					 struct list_head *reap)
+{
+	struct eacct_cgroup *parent, *cg;
+	struct cgroup **missing;
+	struct cgroup *pos;
+	unsigned int n = 0;
+
+	lockdep_assert_held(&eacct_write_mutex);
+	/* The cgroups without an entry, from @cgrp up. */
+	for (pos = cgrp; pos; pos = cgroup_parent(pos), n++) {
+		parent = eacct_cgroup_find(cgroup_id(pos));
+		if (parent)
+			break;
+	}
+	if (!n)
+		return parent;
+	/* Out of parents: not under the real root (cannot be). */
+	if (!pos) {
+		atomic64_inc(&eacct_stats.mirror_errors);
+		return eacct_root;
+	}
+	/* Room for the missing ones now, and for a charge to the deepest. */
+	if (eacct_chain_reserve(parent->depth + n + 1)) {
+		atomic64_inc(&eacct_stats.mirror_errors);
+		return parent;
+	}
+	missing = (struct cgroup **)eacct_chain;
+	for (n = 0, pos = cgrp; !eacct_cgroup_find(cgroup_id(pos));
+	     pos = cgroup_parent(pos))
+		missing[n++] = pos;
+
+	while (n--) {
+		cg = eacct_cgroup_create(missing[n], parent, reap);
+		if (IS_ERR(cg)) {
 			atomic64_inc(&eacct_stats.mirror_errors);
+			break;
+		}
+		parent = cg;
 	}
-	cgroup_put(cgrp);
+	return parent;
+}
+
+/**
+ * eacct_cgroup_charge() - add a charge to an entry and its ancestors
+ * @cg: the entry charged
+ * @class: EACCT_CLASS_*
+ * @energy_uj: energy
+ * @carbon_ug: carbon
+ *
+ * Root first, then down to @cg: a reader that reads a child before its
+ * parent never sees the child above the parent.
+ *
+ * Context: eacct_write_mutex and eacct_mutex held.
+ */
+void eacct_cgroup_charge(struct eacct_cgroup *cg, unsigned int class,
+			 u64 energy_uj, u64 carbon_ug)
+{
+	struct eacct_cgroup **chain = (struct eacct_cgroup **)eacct_chain;
+	unsigned int n = 0;
+
+	for (; cg; cg = cg->parent)
+		chain[n++] = cg;
+	while (n--) {
+		atomic64_add(energy_uj, &chain[n]->energy_uj[class]);
+		atomic64_add(carbon_ug, &chain[n]->carbon_ug);
+		/* A reader that sees a child's new value sees its parent's. */
+		smp_mb__after_atomic();
+	}
 }
 
 /*
@@ -597,43 +725,73 @@ static void eacct_cgroup_expire(struct list_head *reap)
 			if (eacct_nr_removed <= eacct_retain_max &&
 			    time_before(jiffies, cg->removed_at + keep))
 				continue;
-			eacct_cgroup_unlink(cg, reap);
+			eacct_cgroup_evict(cg, reap);
 			progress = true;
 		}
+		cond_resched();
 	}
 	mutex_unlock(&eacct_mutex);
 }
 
+/**
+ * eacct_cgroup_sync() - notice removed cgroups, retire and expire entries
+ * @reap: entries to delete once eacct_mutex is free
+ *
+ * One flag test per entry: the cgroup references make it O(1) each.
+ *
+ * Context: eacct_write_mutex held.
+ */
 void eacct_cgroup_sync(struct list_head *reap)
 {
 	struct eacct_cgroup *cg;
+	unsigned int n = 0;
 	int bkt;
 
 	lockdep_assert_held(&eacct_write_mutex);
-	hash_for_each(eacct_cgroup_hash, bkt, cg, hash_node)
-		if (cg != eacct_root && !cg->removed)
-			eacct_cgroup_sync_one(cg);
+	hash_for_each(eacct_cgroup_hash, bkt, cg, hash_node) {
+		if (cg == eacct_root)
+			continue;
+		if (!cg->removed && eacct_cgroup_gone(cg->cgrp))
+			eacct_cgroup_mark_removed(cg);
+		if (cg->removed && cg->place != EACCT_RETIRED)
+			eacct_cgroup_retire(cg);
+		if (!(++n % 1024))
+			cond_resched();
+	}
 	eacct_cgroup_expire(reap);
 }
 
-/* The mirrored path of @cg, "/" for the root; under eacct_mutex. */
-int eacct_cgroup_path(struct eacct_cgroup *cg, char *buf, size_t len)
+/**
+ * eacct_cgroup_path() - the cgroup's path under the cgroup2 mount
+ * @cg: the entry
+ * @top_id: 0, or the id of the cgroup the path is to be relative to
+ * @buf: where to write it
+ * @len: size of @buf
+ *
+ * Context: eacct_mutex held (or the entry otherwise pinned).
+ * Return: 0; -ENOENT when @top_id is not an ancestor of @cg (or @cg);
+ * -ENAMETOOLONG when the path does not fit.
+ */
+int eacct_cgroup_path(struct eacct_cgroup *cg, u64 top_id, char *buf,
+		      size_t len)
 {
 	size_t pos = len, n;
 
 	if (len < 2)
 		return -ENAMETOOLONG;
 	buf[--pos] = '\0';
-	if (!cg->parent)
-		buf[--pos] = '/';
-	for (; cg->parent; cg = cg->parent) {
-		n = strlen(kobject_name(&cg->kobj));
+	for (; cg->parent && cg->id != top_id; cg = cg->parent) {
+		n = strlen(cg->name);
 		if (pos < n + 1)
 			return -ENAMETOOLONG;
 		pos -= n;
-		memcpy(buf + pos, kobject_name(&cg->kobj), n);
+		memcpy(buf + pos, cg->name, n);
 		buf[--pos] = '/';
 	}
+	if (top_id && cg->id != top_id)
+		return -ENOENT;
+	if (pos == len - 1)
+		buf[--pos] = '/';
 	memmove(buf, buf + pos, len - pos);
 	return 0;
 }
@@ -648,56 +806,70 @@ unsigned int eacct_cgroup_removed_count(void)
 	return READ_ONCE(eacct_nr_removed);
 }
 
+/**
+ * eacct_cgroup_init() - the cache, removed/ and the root's entry
+ *
+ * Return: 0 or -errno. On failure the cache may remain: the caller
+ * destroys it once released kobjects are waited for.
+ */
 int eacct_cgroup_init(void)
 {
-	struct cgroup *root;
 	int err;
 
-	eacct_cgroup_cache = KMEM_CACHE(eacct_cgroup, 0);
+	eacct_cgroup_cache = KMEM_CACHE(eacct_cgroup, SLAB_ACCOUNT);
 	if (!eacct_cgroup_cache)
 		return -ENOMEM;
-	eacct_budgets_kobj = kobject_create_and_add("budgets", &eacct_kset->kobj);
-	if (!eacct_budgets_kobj) {
+	err = eacct_chain_reserve(64);
+	if (err)
+		goto err_cache;
+	eacct_removed_kobj = kobject_create_and_add("removed", &eacct_kset->kobj);
+	if (!eacct_removed_kobj) {
 		err = -ENOMEM;
-		goto err_cache;
-	}
-
-	root = cgroup_get_from_path("/");
-	if (IS_ERR_OR_NULL(root)) {
-		err = root ? PTR_ERR(root) : -ENOENT;
-		goto err_cache;
+		goto err_chain;
 	}
 	eacct_root = kmem_cache_zalloc(eacct_cgroup_cache, GFP_KERNEL);
 	if (!eacct_root) {
-		cgroup_put(root);
 		err = -ENOMEM;
-		goto err_cache;
+		goto err_removed;
 	}
 	INIT_LIST_HEAD(&eacct_root->sibling);
 	INIT_LIST_HEAD(&eacct_root->children);
 	INIT_LIST_HEAD(&eacct_root->removed_node);
 	INIT_LIST_HEAD(&eacct_root->budget_node);
-	INIT_LIST_HEAD(&eacct_root->pending_node);
-	eacct_root->id = cgroup_id(root);
-	cgroup_put(root);
-	eacct_root->kobj.kset = eacct_kset;
-	err = kobject_init_and_add(&eacct_root->kobj, &eacct_cgroup_ktype,
-				   &eacct_kset->kobj, "cgroups");
+	INIT_LIST_HEAD(&eacct_root->reap_node);
+	/* The real root, whatever cgroup namespace loads the module. */
+	eacct_root->cgrp = &cgrp_dfl_root.cgrp;
+	eacct_root->id = cgroup_id(eacct_root->cgrp);
+	eacct_root->name = NULL;	/* it has no name of its own */
+	kobject_init(&eacct_root->kobj, &eacct_cgroup_ktype);
+	eacct_kobj_created();
+	eacct_root->kobj.uevent_suppress = 1;
+	err = kobject_add(&eacct_root->kobj, &eacct_kset->kobj, "cgroups");
 	if (err) {
 		kobject_put(&eacct_root->kobj);
-		goto err_cache;
+		goto err_removed;
 	}
 	hash_add(eacct_cgroup_hash, &eacct_root->hash_node, eacct_root->id);
 	eacct_nr_cgroups = 1;
 	return 0;
 
+err_removed:
+	kobject_put(eacct_removed_kobj);
+err_chain:
+	kvfree(eacct_chain);
+	eacct_chain = NULL;
+	eacct_chain_cap = 0;
 err_cache:
-	kobject_put(eacct_budgets_kobj);
-	kmem_cache_destroy(eacct_cgroup_cache);
+	/* Callers wait for released kobjects before the cache goes. */
 	return err;
 }
 
-/* Tear the whole tree down, leaves first; under eacct_write_mutex. */
+/**
+ * eacct_cgroup_exit() - tear the whole tree down, leaves first
+ *
+ * Called with eacct_write_mutex held. The cache itself goes in
+ * eacct_cgroup_destroy_cache(), once every entry's release has run.
+ */
 void eacct_cgroup_exit(void)
 {
 	struct eacct_cgroup *cg = eacct_root, *parent;
@@ -714,8 +886,23 @@ void eacct_cgroup_exit(void)
 		eacct_cgroup_unlink(cg, &reap);
 		cg = parent;
 	}
+	eacct_forgotten_clear();
 	mutex_unlock(&eacct_mutex);
 	eacct_cgroup_reap(&reap);
-	kobject_put(eacct_budgets_kobj);
+	eacct_root = NULL;
+	kobject_put(eacct_removed_kobj);
+	kvfree(eacct_chain);
+	eacct_chain = NULL;
+	eacct_chain_cap = 0;
+}
+
+/**
+ * eacct_cgroup_destroy_cache() - the entries' slab cache, once all are freed
+ *
+ * Called at exit after eacct_cgroup_exit() and once every release has run.
+ */
+void eacct_cgroup_destroy_cache(void)
+{
 	kmem_cache_destroy(eacct_cgroup_cache);
+	eacct_cgroup_cache = NULL;
 }

@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Node totals per energy domain: /sys/kernel/eacct/domains/<name>/.
- * A domain appears the first time a batch charges it.
+ *
+ * The counters live in a fixed table, one slot per possible domain, so
+ * that charging a domain never needs memory; a domain's directory appears
+ * once a batch has charged it. They are the node's own energy, readable
+ * by root alone unless node_readable is set.
  */
 #include <linux/kobject.h>
+#include <linux/overflow.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 
@@ -15,13 +20,32 @@ static const char *const eacct_class_prefix[EACCT_NR_CLASSES] = {
 	[EACCT_CLASS_GPU] = "gpu",
 };
 
+struct eacct_domain {
+	atomic64_t energy_uj;		/* charged and idle */
+	atomic64_t idle_uj;		/* of which no cgroup's */
+	atomic64_t carbon_ug;
+	struct kobject *kobj;		/* its directory, once published */
+	bool charged;			/* a batch has charged it */
+};
+
+/* A domain's directory. */
+struct eacct_domain_dir {
+	struct kobject kobj;
+	struct eacct_domain *d;
+};
+
 static struct kobject *eacct_domains_kobj;
-/* Under eacct_write_mutex to add; read by ingest under the same mutex. */
-static struct eacct_domain *eacct_domains[EACCT_NR_CLASSES][EACCT_MAX_DOMAIN_INDEX];
+/* Counters: atomic; the rest under eacct_write_mutex. */
+static struct eacct_domain eacct_domains[EACCT_NR_CLASSES][EACCT_MAX_DOMAIN_INDEX];
+
+static struct eacct_domain *eacct_domain_of(u32 domain)
+{
+	return &eacct_domains[EACCT_DOMAIN_CLASS(domain)][EACCT_DOMAIN_INDEX(domain)];
+}
 
 static inline struct eacct_domain *to_eacct_domain(struct kobject *kobj)
 {
-	return container_of(kobj, struct eacct_domain, kobj);
+	return container_of(kobj, struct eacct_domain_dir, kobj)->d;
 }
 
 static ssize_t energy_uj_show(struct kobject *kobj,
@@ -61,7 +85,7 @@ static struct attribute *eacct_domain_attrs[] = {
 
 static const struct attribute_group eacct_domain_group = {
 	.attrs = eacct_domain_attrs,
-	.is_visible = eacct_attr_visible,
+	.is_visible = eacct_node_attr_visible,
 };
 
 static const struct attribute_group *eacct_domain_groups[] = {
@@ -71,7 +95,8 @@ static const struct attribute_group *eacct_domain_groups[] = {
 
 static void eacct_domain_release(struct kobject *kobj)
 {
-	kfree(to_eacct_domain(kobj));
+	kfree(container_of(kobj, struct eacct_domain_dir, kobj));
+	eacct_kobj_released();
 }
 
 static const struct kobj_type eacct_domain_ktype = {
@@ -80,40 +105,80 @@ static const struct kobj_type eacct_domain_ktype = {
 	.default_groups = eacct_domain_groups,
 };
 
-/* Create the domain's directory if this is its first charge. */
-int eacct_domain_prepare(u32 domain)
+/**
+ * eacct_domain_check() - would these sums overflow the domain's counters?
+ * @domain: EACCT_DOMAIN(class, index), validated
+ * @energy_uj: a batch's energy for it, idle included
+ * @idle_uj: of which idle
+ * @carbon_ug: its carbon
+ *
+ * Return: 0, or -EOVERFLOW.
+ */
+int eacct_domain_check(u32 domain, u64 energy_uj, u64 idle_uj, u64 carbon_ug)
 {
-	u32 class = EACCT_DOMAIN_CLASS(domain);
-	u32 index = EACCT_DOMAIN_INDEX(domain);
-	struct eacct_domain *d;
-	int err;
+	struct eacct_domain *d = eacct_domain_of(domain);
+	u64 sum;
 
-	lockdep_assert_held(&eacct_write_mutex);
-	if (eacct_domains[class][index])
-		return 0;
-	d = kzalloc(sizeof(*d), GFP_KERNEL);
-	if (!d)
-		return -ENOMEM;
-	err = kobject_init_and_add(&d->kobj, &eacct_domain_ktype,
-				   eacct_domains_kobj, "%s-%u",
-				   eacct_class_prefix[class], index);
-	if (err) {
-		kobject_put(&d->kobj);
-		return err;
-	}
-	/*
-	 * Kept even if the batch fails later: an empty domain directory is
-	 * no counted energy, and the meter that names it exists.
-	 */
-	eacct_domains[class][index] = d;
+	if (check_add_overflow((u64)atomic64_read(&d->energy_uj), energy_uj, &sum) ||
+	    check_add_overflow((u64)atomic64_read(&d->idle_uj), idle_uj, &sum) ||
+	    check_add_overflow((u64)atomic64_read(&d->carbon_ug), carbon_ug, &sum))
+		return -EOVERFLOW;
 	return 0;
 }
 
+/**
+ * eacct_domain_publish() - make the directories of charged domains
+ *
+ * Called with eacct_write_mutex held. One that cannot be made now (no
+ * memory) is counted in stats/mirror_errors and tried again after the
+ * next batch; its counters are kept meanwhile.
+ */
+void eacct_domain_publish(void)
+{
+	struct eacct_domain_dir *dir;
+	struct eacct_domain *d;
+	int class, index, err;
+
+	lockdep_assert_held(&eacct_write_mutex);
+	for (class = 0; class < EACCT_NR_CLASSES; class++) {
+		for (index = 0; index < EACCT_MAX_DOMAIN_INDEX; index++) {
+			d = &eacct_domains[class][index];
+			if (!d->charged || d->kobj)
+				continue;
+			dir = kzalloc(sizeof(*dir), GFP_KERNEL_ACCOUNT);
+			if (!dir) {
+				atomic64_inc(&eacct_stats.mirror_errors);
+				continue;
+			}
+			dir->d = d;
+			kobject_init(&dir->kobj, &eacct_domain_ktype);
+			eacct_kobj_created();
+			err = kobject_add(&dir->kobj, eacct_domains_kobj, "%s-%d",
+					  eacct_class_prefix[class], index);
+			if (err) {
+				atomic64_inc(&eacct_stats.mirror_errors);
+				kobject_put(&dir->kobj);
+				continue;
+			}
+			d->kobj = &dir->kobj;
+		}
+	}
+}
+
+/**
+ * eacct_domain_charge() - add a record's energy and carbon to its domain
+ * @domain: EACCT_DOMAIN(class, index), validated
+ * @energy_uj: energy
+ * @carbon_ug: carbon
+ * @idle: an idle record: its energy counts in idle_uj too
+ *
+ * Context: eacct_mutex held.
+ */
 void eacct_domain_charge(u32 domain, u64 energy_uj, u64 carbon_ug, bool idle)
 {
-	struct eacct_domain *d;
+	struct eacct_domain *d = eacct_domain_of(domain);
 
-	d = eacct_domains[EACCT_DOMAIN_CLASS(domain)][EACCT_DOMAIN_INDEX(domain)];
+	d->charged = true;
 	atomic64_add(energy_uj, &d->energy_uj);
 	if (idle)
 		atomic64_add(energy_uj, &d->idle_uj);
@@ -128,14 +193,15 @@ int eacct_domain_init(void)
 
 void eacct_domain_exit(void)
 {
+	struct eacct_domain *d;
 	int class, index;
 
 	for (class = 0; class < EACCT_NR_CLASSES; class++) {
 		for (index = 0; index < EACCT_MAX_DOMAIN_INDEX; index++) {
-			if (!eacct_domains[class][index])
-				continue;
-			kobject_put(&eacct_domains[class][index]->kobj);
-			eacct_domains[class][index] = NULL;
+			d = &eacct_domains[class][index];
+			if (d->kobj)
+				kobject_put(d->kobj);
+			memset(d, 0, sizeof(*d));
 		}
 	}
 	kobject_put(eacct_domains_kobj);

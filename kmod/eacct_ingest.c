@@ -2,23 +2,56 @@
 /*
  * /dev/eacct: where eacctd writes one sequenced batch per interval.
  *
- * A batch is checked whole before anything is touched, then every
- * allocation it needs is made, and only then are the counters changed,
- * which cannot fail. So a batch is applied entirely or not at all, and a
- * refused one changes nothing. Sequence numbers only go up: a writer that
- * restarts and replays its last batch gets -EALREADY instead of counting
- * the energy twice.
+ * A batch goes through three steps under eacct_write_mutex:
+ *
+ * 1. validate the bytes without looking at the kernel's state;
+ * 2. check it against the state and allocate what it needs: every cgroup
+ *    id resolved, every counter it touches proven not to wrap, the
+ *    process rows allocated. Nothing visible changes here, so a batch
+ *    refused at this step or the first changes nothing;
+ * 3. apply: mirror the cgroups new to the module, then add the deltas.
+ *    Nothing in this step refuses the batch: a cgroup that cannot be
+ *    mirrored has its charges land on its nearest mirrored ancestor.
+ *
+ * Sequence numbers only go up, by at most EACCT_MAX_SEQ_STEP: a writer
+ * that restarts and replays its last batch gets -EALREADY instead of
+ * counting the energy twice, and no batch can use the sequence up.
  */
+#include <linux/bsearch.h>
 #include <linux/capability.h>
+#include <linux/cgroup.h>
 #include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include "eacct.h"
+
+/* A batch as this module reads it: known layouts, whatever was written. */
+struct eacct_batch {
+	struct eacct_batch_header hdr;
+	const struct eacct_cgroup_record *cgr;
+	const struct eacct_process_record *pr;
+	void *copy;			/* records laid out anew, if they had to be */
+};
+
+/* A cgroup id of the batch that the module did not track yet. */
+struct eacct_new_cgroup {
+	u64 id;
+	struct cgroup *cgrp;		/* referenced */
+	struct eacct_cgroup *entry;	/* where its charges go, once mirrored */
+};
+
+/* Sums of one batch per domain; under eacct_write_mutex. */
+static struct {
+	u64 energy_uj;
+	u64 idle_uj;
+	u64 carbon_ug;
+} eacct_domain_sums[EACCT_NR_CLASSES][EACCT_MAX_DOMAIN_INDEX];
 
 static bool eacct_domain_valid(u32 domain)
 {
@@ -38,51 +71,113 @@ static int eacct_record_validate(u64 cgroup_id, u32 domain, u64 energy_uj,
 	return 0;
 }
 
-static const struct eacct_cgroup_record *
-eacct_batch_cgroups(const struct eacct_batch_header *hdr)
+/* The extensible-struct rule: bytes past what we know must be zero. */
+static int eacct_check_tail(const void *p, size_t size, size_t known)
 {
-	return (const void *)(hdr + 1);
+	return size > known && memchr_inv(p + known, 0, size - known) ? -E2BIG : 0;
 }
 
-static const struct eacct_process_record *
-eacct_batch_processes(const struct eacct_batch_header *hdr)
+/* A record size from the header: 0 for _VER0, else at least that. */
+static int eacct_record_size(u16 field, size_t ver0, size_t *size)
 {
-	return (const void *)(eacct_batch_cgroups(hdr) + hdr->nr_cgroup_records);
+	*size = field ? field : ver0;
+	if (*size < ver0 || *size % 8)
+		return -EINVAL;
+	if (*size > EACCT_MAX_STRUCT_SIZE)
+		return -E2BIG;
+	return 0;
 }
 
-/* Everything that can be checked without looking at the kernel's state. */
-int eacct_batch_validate(const void *batch, size_t len)
+/*
+ * Read a batch's layout: sizes, counts, lengths, and the records copied
+ * to the known layout if the writer's are larger.
+ */
+static int eacct_batch_parse(const void *buf, size_t len, struct eacct_batch *b)
 {
-	const struct eacct_batch_header *hdr = batch;
-	const struct eacct_cgroup_record *cgr;
-	const struct eacct_process_record *pr;
-	size_t cg_bytes, pr_bytes, size;
-	u32 i;
+	const struct eacct_batch_header *raw = buf;
+	size_t hsize, cgsize, prsize, cg_bytes, pr_bytes, size, i;
+	struct eacct_process_record *pr;
+	struct eacct_cgroup_record *cgr;
+	const void *cgp, *prp;
 	int err;
 
-	if (len < sizeof(*hdr))
+	memset(b, 0, sizeof(*b));
+	if (len < EACCT_BATCH_HEADER_SIZE_VER0)
 		return -EINVAL;
-	if (hdr->magic != EACCT_BATCH_MAGIC)
+	if (raw->magic != EACCT_BATCH_MAGIC)
 		return -EBADMSG;
-	if (hdr->version != EACCT_BATCH_VERSION ||
-	    hdr->header_size != sizeof(*hdr))
+	if (raw->version != EACCT_BATCH_VERSION)
 		return -EPROTONOSUPPORT;
-	if (hdr->flags || hdr->reserved || !hdr->seq)
+	hsize = raw->header_size;
+	if (hsize < EACCT_BATCH_HEADER_SIZE_VER0 || hsize % 8 || hsize > len)
 		return -EINVAL;
-	if (check_mul_overflow((size_t)hdr->nr_cgroup_records, sizeof(*cgr),
-			       &cg_bytes) ||
-	    check_mul_overflow((size_t)hdr->nr_process_records, sizeof(*pr),
-			       &pr_bytes) ||
+	if (hsize > EACCT_MAX_STRUCT_SIZE)
+		return -E2BIG;
+	memcpy(&b->hdr, buf, min(hsize, sizeof(b->hdr)));
+	if (b->hdr.flags || !b->hdr.seq)
+		return -EINVAL;
+	err = eacct_record_size(b->hdr.cgroup_record_size,
+				EACCT_CGROUP_RECORD_SIZE_VER0, &cgsize);
+	if (!err)
+		err = eacct_record_size(b->hdr.process_record_size,
+					EACCT_PROCESS_RECORD_SIZE_VER0, &prsize);
+	if (err)
+		return err;
+	if (check_mul_overflow((size_t)b->hdr.nr_cgroup_records, cgsize, &cg_bytes) ||
+	    check_mul_overflow((size_t)b->hdr.nr_process_records, prsize, &pr_bytes) ||
 	    check_add_overflow(cg_bytes, pr_bytes, &size) ||
-	    check_add_overflow(size, sizeof(*hdr), &size) ||
+	    check_add_overflow(size, hsize, &size) ||
 	    size > EACCT_BATCH_MAX_BYTES)
 		return -EMSGSIZE;
 	/* Short or with trailing bytes: not the batch the header describes. */
 	if (len != size)
 		return -EINVAL;
+	err = eacct_check_tail(buf, hsize, sizeof(b->hdr));
+	if (err)
+		return err;
 
-	cgr = eacct_batch_cgroups(hdr);
-	for (i = 0; i < hdr->nr_cgroup_records; i++) {
+	cgp = buf + hsize;
+	prp = cgp + cg_bytes;
+	/* The usual case: the writer's layout is ours, read in place. */
+	if (cgsize == sizeof(*b->cgr) && prsize == sizeof(*b->pr)) {
+		b->cgr = cgp;
+		b->pr = prp;
+		return 0;
+	}
+	for (i = 0; i < b->hdr.nr_cgroup_records; i++) {
+		err = eacct_check_tail(cgp + i * cgsize, cgsize, sizeof(*b->cgr));
+		if (err)
+			return err;
+	}
+	for (i = 0; i < b->hdr.nr_process_records; i++) {
+		err = eacct_check_tail(prp + i * prsize, prsize, sizeof(*b->pr));
+		if (err)
+			return err;
+	}
+	cgr = kvmalloc(b->hdr.nr_cgroup_records * sizeof(*cgr) +
+		       b->hdr.nr_process_records * sizeof(*pr) + 1, GFP_KERNEL);
+	if (!cgr)
+		return -ENOMEM;
+	pr = (void *)(cgr + b->hdr.nr_cgroup_records);
+	for (i = 0; i < b->hdr.nr_cgroup_records; i++)
+		memcpy(&cgr[i], cgp + i * cgsize, sizeof(*cgr));
+	for (i = 0; i < b->hdr.nr_process_records; i++)
+		memcpy(&pr[i], prp + i * prsize, sizeof(*pr));
+	b->copy = cgr;
+	b->cgr = cgr;
+	b->pr = pr;
+	return 0;
+}
+
+/* Everything that can be checked without looking at the kernel's state. */
+static int eacct_batch_validate(const struct eacct_batch *b)
+{
+	const struct eacct_cgroup_record *cgr = b->cgr;
+	const struct eacct_process_record *pr = b->pr;
+	u32 i;
+	int err;
+
+	for (i = 0; i < b->hdr.nr_cgroup_records; i++) {
 		if (cgr[i].flags & ~EACCT_RECORD_IDLE)
 			return -EINVAL;
 		if (cgr[i].flags & EACCT_RECORD_IDLE) {
@@ -101,8 +196,7 @@ int eacct_batch_validate(const void *batch, size_t len)
 		if (err)
 			return err;
 	}
-	pr = eacct_batch_processes(hdr);
-	for (i = 0; i < hdr->nr_process_records; i++) {
+	for (i = 0; i < b->hdr.nr_process_records; i++) {
 		if (!pr[i].tgid ||
 		    !memchr(pr[i].comm, '\0', sizeof(pr[i].comm)))
 			return -EINVAL;
@@ -114,85 +208,220 @@ int eacct_batch_validate(const void *batch, size_t len)
 	return 0;
 }
 
-/*
- * Make every allocation the batch needs: cgroup entries first, since an
- * unknown cgroup id refuses the batch, then domains and process entries.
- */
-static int eacct_batch_prepare(const struct eacct_batch_header *hdr,
-			       struct list_head *pending,
-			       struct list_head *spares)
+static int eacct_u64_cmp(const void *a, const void *b)
 {
-	const struct eacct_cgroup_record *cgr = eacct_batch_cgroups(hdr);
-	const struct eacct_process_record *pr = eacct_batch_processes(hdr);
-	u32 i;
-	int err;
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
 
-	for (i = 0; i < hdr->nr_cgroup_records; i++) {
-		if (cgr[i].flags & EACCT_RECORD_IDLE)
-			continue;
-		err = eacct_cgroup_prepare(cgr[i].cgroup_id, pending);
-		if (err)
-			return err;
-	}
-	for (i = 0; i < hdr->nr_process_records; i++) {
-		err = eacct_cgroup_prepare(pr[i].cgroup_id, pending);
-		if (err)
-			return err;
-	}
-	for (i = 0; i < hdr->nr_cgroup_records; i++) {
-		err = eacct_domain_prepare(cgr[i].domain);
-		if (err)
-			return err;
-	}
-	return eacct_process_prepare(pr, hdr->nr_process_records, spares);
+	return x < y ? -1 : x > y;
 }
 
-/* Change the counters; nothing here can fail. */
-static void eacct_batch_apply(const struct eacct_batch_header *hdr,
-			      struct list_head *spares)
+static int eacct_new_cmp(const void *a, const void *b)
 {
-	const struct eacct_cgroup_record *cgr = eacct_batch_cgroups(hdr);
-	u32 i;
+	return eacct_u64_cmp(&((const struct eacct_new_cgroup *)a)->id,
+			     &((const struct eacct_new_cgroup *)b)->id);
+}
+
+/* Where the charges of @id go: a tracked entry, or a new cgroup's. */
+static struct eacct_cgroup *eacct_batch_target(u64 id,
+					       struct eacct_new_cgroup *news,
+					       size_t nr_news)
+{
+	struct eacct_new_cgroup key = { .id = id }, *n;
+	struct eacct_cgroup *cg = eacct_cgroup_lookup(id);
+
+	if (cg)
+		return cg;
+	n = bsearch(&key, news, nr_news, sizeof(*news), eacct_new_cmp);
+	/*
+	 * Resolved before, so one of the two: unless making room for a new
+	 * entry evicted its own and the memory of where it went failed.
+	 */
+	return n ? n->entry : eacct_cgroup_root();
+}
+
+static void eacct_news_put(struct eacct_new_cgroup *news, size_t nr)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		cgroup_put(news[i].cgrp);
+	kvfree(news);
+}
+
+/*
+ * The batch's cgroup ids that the module does not track, resolved to
+ * live cgroups, each once. An id that is neither tracked, remembered nor
+ * a live cgroup refuses the batch with -ENOENT.
+ */
+static int eacct_batch_resolve(const struct eacct_batch *b,
+			       struct eacct_new_cgroup **out, size_t *nr_out)
+{
+	u32 nr_cg = b->hdr.nr_cgroup_records, nr = nr_cg + b->hdr.nr_process_records;
+	struct eacct_new_cgroup *news;
+	size_t n = 0, k, i;
+	u64 *ids, id;
+	int err = 0;
+
+	*out = NULL;
+	*nr_out = 0;
+	ids = kvmalloc_array(nr + 1, sizeof(*ids), GFP_KERNEL);
+	if (!ids)
+		return -ENOMEM;
+	for (i = 0; i < nr; i++) {
+		if (i < nr_cg && (b->cgr[i].flags & EACCT_RECORD_IDLE))
+			continue;
+		id = i < nr_cg ? b->cgr[i].cgroup_id : b->pr[i - nr_cg].cgroup_id;
+		if (!eacct_cgroup_lookup(id))
+			ids[n++] = id;
+	}
+	sort(ids, n, sizeof(*ids), eacct_u64_cmp, NULL);
+	for (i = 0, k = 0; i < n; i++)
+		if (!k || ids[k - 1] != ids[i])
+			ids[k++] = ids[i];
+	n = k;
+	news = n ? kvcalloc(n, sizeof(*news), GFP_KERNEL) : NULL;
+	if (n && !news) {
+		kvfree(ids);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		news[i].id = ids[i];
+		news[i].cgrp = eacct_cgroup_get(ids[i]);
+		if (!news[i].cgrp) {
+			err = -ENOENT;
+			break;
+		}
+		if (!(i % 64))
+			cond_resched();
+	}
+	kvfree(ids);
+	if (err) {
+		eacct_news_put(news, i);
+		return err;
+	}
+	*out = news;
+	*nr_out = n;
+	return 0;
+}
+
+/*
+ * Would the batch wrap a counter? Every cgroup counter is at most the
+ * root's (counters are hierarchical), so the root's bound them all.
+ */
+static int eacct_batch_check_sums(const struct eacct_batch *b)
+{
+	struct eacct_cgroup *root = eacct_cgroup_root();
+	u64 class_sum[EACCT_NR_CLASSES] = { 0 }, carbon = 0, energy = 0, v;
+	const struct eacct_cgroup_record *r;
+	u32 i, c, x;
+	int err = 0;
+
+	memset(eacct_domain_sums, 0, sizeof(eacct_domain_sums));
+	for (i = 0; i < b->hdr.nr_cgroup_records; i++) {
+		r = &b->cgr[i];
+		c = EACCT_DOMAIN_CLASS(r->domain);
+		x = EACCT_DOMAIN_INDEX(r->domain);
+		if (check_add_overflow(eacct_domain_sums[c][x].energy_uj, r->energy_uj,
+				       &eacct_domain_sums[c][x].energy_uj) ||
+		    check_add_overflow(eacct_domain_sums[c][x].carbon_ug, r->carbon_ug,
+				       &eacct_domain_sums[c][x].carbon_ug))
+			return -EOVERFLOW;
+		if (r->flags & EACCT_RECORD_IDLE) {
+			eacct_domain_sums[c][x].idle_uj += r->energy_uj;
+			continue;
+		}
+		if (check_add_overflow(class_sum[c], r->energy_uj, &class_sum[c]) ||
+		    check_add_overflow(carbon, r->carbon_ug, &carbon))
+			return -EOVERFLOW;
+	}
+	for (c = 0; c < EACCT_NR_CLASSES; c++) {
+		v = atomic64_read(&root->energy_uj[c]);
+		if (check_add_overflow(v, class_sum[c], &v) ||
+		    check_add_overflow(energy, v, &energy))
+			return -EOVERFLOW;
+	}
+	if (check_add_overflow((u64)atomic64_read(&root->carbon_ug), carbon, &v))
+		return -EOVERFLOW;
+	for (i = 0; !err && i < b->hdr.nr_cgroup_records; i++) {
+		c = EACCT_DOMAIN_CLASS(b->cgr[i].domain);
+		x = EACCT_DOMAIN_INDEX(b->cgr[i].domain);
+		err = eacct_domain_check(b->cgr[i].domain,
+					 eacct_domain_sums[c][x].energy_uj,
+					 eacct_domain_sums[c][x].idle_uj,
+					 eacct_domain_sums[c][x].carbon_ug);
+	}
+	return err;
+}
+
+/* Step 3: mirror the new cgroups, then add the deltas. Cannot fail. */
+static void eacct_batch_apply(const struct eacct_batch *b,
+			      struct eacct_new_cgroup *news, size_t nr_news,
+			      struct eacct_process_batch *pb,
+			      struct list_head *reap)
+{
+	const struct eacct_cgroup_record *r;
+	struct eacct_cgroup *cg;
+	u64 unmirrored = 0;
+	size_t i;
+
+	for (i = 0; i < nr_news; i++) {
+		news[i].entry = eacct_cgroup_mirror(news[i].cgrp, reap);
+		if (!(i % 64))
+			cond_resched();
+	}
 
 	mutex_lock(&eacct_mutex);
-	for (i = 0; i < hdr->nr_cgroup_records; i++) {
-		bool idle = cgr[i].flags & EACCT_RECORD_IDLE;
-
-		if (!idle)
-			eacct_cgroup_charge(eacct_cgroup_find(cgr[i].cgroup_id),
-					    EACCT_DOMAIN_CLASS(cgr[i].domain),
-					    cgr[i].energy_uj, cgr[i].carbon_ug);
-		eacct_domain_charge(cgr[i].domain, cgr[i].energy_uj,
-				    cgr[i].carbon_ug, idle);
+	for (i = 0; i < b->hdr.nr_cgroup_records; i++) {
+		r = &b->cgr[i];
+		if (!(r->flags & EACCT_RECORD_IDLE)) {
+			cg = eacct_batch_target(r->cgroup_id, news, nr_news);
+			if (cg->id != r->cgroup_id)
+				unmirrored++;
+			eacct_cgroup_charge(cg, EACCT_DOMAIN_CLASS(r->domain),
+					    r->energy_uj, r->carbon_ug);
+		}
+		eacct_domain_charge(r->domain, r->energy_uj, r->carbon_ug,
+				    r->flags & EACCT_RECORD_IDLE);
 	}
-	eacct_process_commit(eacct_batch_processes(hdr),
-			     hdr->nr_process_records, spares);
-	WRITE_ONCE(eacct_stats.last_seq, hdr->seq);
-	eacct_cgroup_check_budgets();
+	eacct_process_commit(pb);
+	WRITE_ONCE(eacct_stats.last_seq, b->hdr.seq);
+	eacct_budget_check_all();
 	mutex_unlock(&eacct_mutex);
+	atomic64_add(unmirrored, &eacct_stats.records_unmirrored);
+	eacct_domain_publish();
 }
 
-static int eacct_batch_ingest(const struct eacct_batch_header *hdr)
+static int eacct_batch_ingest(const struct eacct_batch *b)
 {
-	LIST_HEAD(pending);
-	LIST_HEAD(spares);
+	struct eacct_process_batch *pb = NULL;
+	struct eacct_new_cgroup *news = NULL;
+	size_t nr_news = 0;
 	LIST_HEAD(reap);
+	u64 last;
 	int err;
 
 	mutex_lock(&eacct_write_mutex);
-	if (hdr->seq <= READ_ONCE(eacct_stats.last_seq)) {
+	last = READ_ONCE(eacct_stats.last_seq);
+	if (b->hdr.seq <= last) {
 		err = -EALREADY;
 		goto out;
 	}
-	err = eacct_batch_prepare(hdr, &pending, &spares);
-	if (err) {
-		eacct_process_free_spares(&spares);
-		eacct_cgroup_abort(&pending, &reap);
-		eacct_cgroup_reap(&reap);
+	if (b->hdr.seq - last > EACCT_MAX_SEQ_STEP) {
+		err = -ERANGE;
 		goto out;
 	}
-	eacct_cgroup_commit(&pending);
-	eacct_batch_apply(hdr, &spares);
+	err = eacct_batch_resolve(b, &news, &nr_news);
+	if (!err)
+		err = eacct_batch_check_sums(b);
+	if (!err)
+		err = eacct_process_prepare(b->pr, b->hdr.nr_process_records, &pb);
+	if (err) {
+		eacct_news_put(news, nr_news);
+		goto out;
+	}
+	eacct_batch_apply(b, news, nr_news, pb, &reap);
+	eacct_news_put(news, nr_news);
+	eacct_cgroup_reap(&reap);
 out:
 	mutex_unlock(&eacct_write_mutex);
 	return err;
@@ -201,7 +430,8 @@ out:
 static ssize_t eacct_dev_write(struct file *file, const char __user *ubuf,
 			       size_t len, loff_t *ppos)
 {
-	void *batch;
+	struct eacct_batch b;
+	void *buf;
 	int err;
 
 	/* The opener's credentials and ours: a passed fd grants nothing. */
@@ -212,14 +442,17 @@ static ssize_t eacct_dev_write(struct file *file, const char __user *ubuf,
 		atomic64_inc(&eacct_stats.batches_rejected);
 		return -EMSGSIZE;
 	}
-	batch = vmemdup_user(ubuf, len);
-	if (IS_ERR(batch))
-		return PTR_ERR(batch);
+	buf = vmemdup_user(ubuf, len);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
 
-	err = eacct_batch_validate(batch, len);
+	err = eacct_batch_parse(buf, len, &b);
 	if (!err)
-		err = eacct_batch_ingest(batch);
-	kvfree(batch);
+		err = eacct_batch_validate(&b);
+	if (!err)
+		err = eacct_batch_ingest(&b);
+	kvfree(b.copy);
+	kvfree(buf);
 	if (err) {
 		atomic64_inc(&eacct_stats.batches_rejected);
 		return err;
@@ -248,11 +481,19 @@ static struct miscdevice eacct_miscdev = {
 	.mode = 0600,
 };
 
+/**
+ * eacct_ingest_init() - register /dev/eacct
+ *
+ * Return: 0 or -errno from misc_register().
+ */
 int eacct_ingest_init(void)
 {
 	return misc_register(&eacct_miscdev);
 }
 
+/**
+ * eacct_ingest_exit() - remove /dev/eacct; no write can be in flight
+ */
 void eacct_ingest_exit(void)
 {
 	misc_deregister(&eacct_miscdev);

@@ -5,12 +5,14 @@
  * eacctd measures and attributes energy in userspace; this module keeps
  * the books where every reader can find them: /sys/kernel/eacct/.
  */
+#include <linux/atomic.h>
 #include <linux/jiffies.h>
 #include <linux/kobject.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/sysfs.h>
+#include <linux/wait_bit.h>
 #include <linux/workqueue.h>
 
 #include "eacct.h"
@@ -25,7 +27,12 @@ struct eacct_stats eacct_stats;
 bool eacct_world_readable = true;
 module_param_named(world_readable, eacct_world_readable, bool, 0444);
 MODULE_PARM_DESC(world_readable,
-		 "Energy and carbon files readable by all users (default: 1)");
+		 "Per-cgroup energy and carbon files and the process table readable by all users (default: 1)");
+
+bool eacct_node_readable;
+module_param_named(node_readable, eacct_node_readable, bool, 0444);
+MODULE_PARM_DESC(node_readable,
+		 "The node's energy (domains/ and the root cgroup's counters) readable by all users (default: 0)");
 
 unsigned int eacct_retain_secs = 300;
 module_param_named(retain_secs, eacct_retain_secs, uint, 0644);
@@ -57,10 +64,65 @@ module_param_named(sync_ms, eacct_sync_ms, uint, 0644);
 MODULE_PARM_DESC(sync_ms,
 		 "Milliseconds between checks for renamed and removed cgroups (default: 1000)");
 
-/* Without world_readable, counters are for root alone. */
+/**
+ * eacct_attr_visible() - mode of a cgroup counter or budget file
+ * @kobj: its directory
+ * @attr: the file
+ * @n: its index in the group
+ *
+ * Return: its mode, or with world_readable=0, the owner's bits alone.
+ */
 umode_t eacct_attr_visible(struct kobject *kobj, struct attribute *attr, int n)
 {
 	return eacct_world_readable ? attr->mode : attr->mode & 0600;
+}
+
+/**
+ * eacct_node_attr_visible() - mode of a file of the node's own energy
+ * @kobj: its directory (a domain's, or the root cgroup's)
+ * @attr: the file
+ * @n: its index in the group
+ *
+ * The node's energy, like powercap's energy_uj, is root's alone unless
+ * node_readable is set (and world_readable is not cleared).
+ *
+ * Return: the mode.
+ */
+umode_t eacct_node_attr_visible(struct kobject *kobj, struct attribute *attr,
+				int n)
+{
+	return eacct_world_readable && eacct_node_readable ?
+	       attr->mode : attr->mode & 0600;
+}
+
+/*
+ * The module's kobjects whose release has not run yet. A release may run
+ * well after the last kobject_put() (CONFIG_DEBUG_KOBJECT_RELEASE delays
+ * it by seconds, and any holder of a reference may); module exit waits
+ * for them all before the slab cache and the code they call go away.
+ */
+static atomic_t eacct_kobj_count = ATOMIC_INIT(0);
+
+/**
+ * eacct_kobj_created() - count a kobject whose release is the module's
+ */
+void eacct_kobj_created(void)
+{
+	atomic_inc(&eacct_kobj_count);
+}
+
+/**
+ * eacct_kobj_released() - called last by each such release
+ */
+void eacct_kobj_released(void)
+{
+	if (atomic_dec_and_test(&eacct_kobj_count))
+		wake_up_var(&eacct_kobj_count);
+}
+
+static void eacct_kobj_wait(void)
+{
+	wait_var_event(&eacct_kobj_count, !atomic_read(&eacct_kobj_count));
 }
 
 static void eacct_sync_fn(struct work_struct *work);
@@ -119,6 +181,7 @@ EACCT_STAT_ATTR(cgroups_removed, eacct_cgroup_removed_count());
 EACCT_STAT_ATTR(processes, eacct_process_count());
 EACCT_STAT_ATTR(processes_dropped, atomic64_read(&eacct_stats.processes_dropped));
 EACCT_STAT_ATTR(mirror_errors, atomic64_read(&eacct_stats.mirror_errors));
+EACCT_STAT_ATTR(records_unmirrored, atomic64_read(&eacct_stats.records_unmirrored));
 
 static struct attribute *eacct_stats_attrs[] = {
 	&eacct_stat_batches_applied.attr,
@@ -128,6 +191,7 @@ static struct attribute *eacct_stats_attrs[] = {
 	&eacct_stat_processes.attr,
 	&eacct_stat_processes_dropped.attr,
 	&eacct_stat_mirror_errors.attr,
+	&eacct_stat_records_unmirrored.attr,
 	NULL,
 };
 
@@ -155,9 +219,12 @@ static int __init eacct_init(void)
 	err = eacct_domain_init();
 	if (err)
 		goto err_groups;
-	err = eacct_cgroup_init();
+	err = eacct_budget_init();
 	if (err)
 		goto err_domain;
+	err = eacct_cgroup_init();
+	if (err)
+		goto err_budget;
 	err = eacct_process_init();
 	if (err)
 		goto err_cgroup;
@@ -174,8 +241,12 @@ err_cgroup:
 	mutex_lock(&eacct_write_mutex);
 	eacct_cgroup_exit();
 	mutex_unlock(&eacct_write_mutex);
+err_budget:
+	eacct_budget_exit();
 err_domain:
 	eacct_domain_exit();
+	eacct_kobj_wait();
+	eacct_cgroup_destroy_cache();
 err_groups:
 	sysfs_remove_groups(&eacct_kset->kobj, eacct_root_groups);
 err_kset:
@@ -192,7 +263,11 @@ static void __exit eacct_exit(void)
 	mutex_lock(&eacct_write_mutex);
 	eacct_cgroup_exit();
 	mutex_unlock(&eacct_write_mutex);
+	eacct_budget_exit();
 	eacct_domain_exit();
+	/* Releases may still be on their way: they use the cache and our code. */
+	eacct_kobj_wait();
+	eacct_cgroup_destroy_cache();
 	sysfs_remove_groups(&eacct_kset->kobj, eacct_root_groups);
 	kset_unregister(eacct_kset);
 }
@@ -201,6 +276,6 @@ module_init(eacct_init);
 module_exit(eacct_exit);
 
 MODULE_DESCRIPTION("Per-cgroup energy and carbon accounting");
-MODULE_AUTHOR("eacct developers");
+MODULE_AUTHOR("eacct maintainers <maintainers@users.noreply.r-seed-9259f083.example>");
 MODULE_LICENSE("GPL");
 MODULE_VERSION(EACCT_VERSION);

@@ -91,7 +91,16 @@ static void test_encode_layout(void **state)
 	assert_int_equal(h->nr_cgroup_records, 100);
 	assert_int_equal(h->nr_process_records, 1);
 	assert_int_equal(h->flags, 0);
-	assert_int_equal(h->reserved, 0);
+	/*
+	 * Record sizes 0 (the first layout): the same bytes as every eacctd
+	 * before them wrote, which modules without the size fields accept.
+	 */
+	assert_int_equal(h->cgroup_record_size, 0);
+	assert_int_equal(h->process_record_size, 0);
+	assert_int_equal(sizeof(*h), EACCT_BATCH_HEADER_SIZE_VER0);
+	assert_int_equal(sizeof(*r), EACCT_CGROUP_RECORD_SIZE_VER0);
+	assert_int_equal(sizeof(struct eacct_process_record),
+			 EACCT_PROCESS_RECORD_SIZE_VER0);
 
 	r = (const void *)(h + 1);
 	assert_int_equal(r[99].cgroup_id, 1099);

@@ -62,10 +62,22 @@ static int setup(void **state)
 	mkdir(path, 0755);
 	snprintf(path, sizeof(path), "%s/budgets", root);
 	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/removed", root);
+	mkdir(path, 0755);
 	cgroup("cgroups", 1, 500, 100, 60);
 	cgroup("cgroups/kubepods.slice", 10, 400, 100, 50);
 	cgroup("cgroups/kubepods.slice/pod-a", 11, 300, 100, 40);
 	cgroup("cgroups/system.slice", 20, 100, 0, 10);
+	/* Names the module escapes: "energy_uj" and "%x" get one more '%'. */
+	cgroup("cgroups/system.slice/%energy_uj", 21, 10, 0, 1);
+	cgroup("cgroups/system.slice/%%x", 22, 10, 0, 1);
+	/* A removed cgroup kept for retention, and its budget's link. */
+	cgroup("removed/77", 77, 5, 0, 1);
+	put("removed/77/removed", "1");
+	put("removed/77/path", "/system.slice/gone.service");
+	put("removed/77/budget_ug", "5");
+	snprintf(path, sizeof(path), "%s/budgets/77", root);
+	assert_int_equal(symlink("../removed/77", path), 0);
 	put("cgroups/kubepods.slice/pod-a/budget_ug", "30");
 	put("cgroups/kubepods.slice/pod-a/budget_exceeded", "1");
 	put("cgroups/kubepods.slice/pod-a/budget_action", "throttle=25");
@@ -99,7 +111,7 @@ static void test_walk(void **state)
 
 	(void)state;
 	assert_int_equal(eacct_tree_read(root, &t), 0);
-	assert_int_equal(t.n, 4);
+	assert_int_equal(t.n, 7);
 	assert_string_equal(t.cgs[0].path, "/");
 	for (i = 0; i < t.n; i++) {
 		if (!strcmp(t.cgs[i].path, "/kubepods.slice/pod-a")) {
@@ -111,21 +123,44 @@ static void test_walk(void **state)
 			assert_int_equal(t.cgs[i].budget_ug, 30);
 			assert_true(t.cgs[i].exceeded);
 			assert_string_equal(t.cgs[i].action, "throttle=25");
+		} else if (!strcmp(t.cgs[i].path, "/system.slice/energy_uj")) {
+			found++;
+			assert_int_equal(t.cgs[i].id, 21);
+		} else if (!strcmp(t.cgs[i].path, "/system.slice/%x")) {
+			found++;
+			assert_int_equal(t.cgs[i].id, 22);
+		} else if (!strcmp(t.cgs[i].path, "/system.slice/gone.service")) {
+			found++;
+			assert_int_equal(t.cgs[i].id, 77);
+			assert_true(t.cgs[i].removed);
+			assert_int_equal(t.cgs[i].energy_uj, 5);
 		}
 	}
-	assert_int_equal(found, 1);
+	assert_int_equal(found, 4);
+	/* Removed ones after the live tree, which is parents first. */
+	assert_true(t.cgs[t.n - 1].removed);
 	eacct_tree_free(&t);
 }
 
 static void test_budgets(void **state)
 {
 	struct eacct_tree t;
+	size_t i;
 
 	(void)state;
 	assert_int_equal(eacct_tree_read_budgets(root, &t), 0);
-	assert_int_equal(t.n, 1);
-	assert_string_equal(t.cgs[0].path, "/kubepods.slice/pod-a");
-	assert_int_equal(t.cgs[0].budget_ug, 30);
+	assert_int_equal(t.n, 2);
+	for (i = 0; i < t.n; i++) {
+		if (t.cgs[i].id == 11) {
+			assert_string_equal(t.cgs[i].path, "/kubepods.slice/pod-a");
+			assert_int_equal(t.cgs[i].budget_ug, 30);
+		} else {
+			/* Its path file: it left the tree when it was removed. */
+			assert_int_equal(t.cgs[i].id, 77);
+			assert_string_equal(t.cgs[i].path, "/system.slice/gone.service");
+			assert_int_equal(t.cgs[i].budget_ug, 5);
+		}
+	}
 	eacct_tree_free(&t);
 }
 
@@ -161,6 +196,26 @@ static void test_resolve(void **state)
 					    dir, sizeof(dir), path, sizeof(path)), -ENOENT);
 	assert_int_equal(eacct_tree_resolve(root, "/sys/fs/cgroup", "/a/../..", dir,
 					    sizeof(dir), path, sizeof(path)), -EINVAL);
+	/* Escaped names, found by the cgroup's own. */
+	snprintf(want, sizeof(want), "%s/cgroups/system.slice/%%energy_uj", root);
+	assert_int_equal(eacct_tree_resolve(root, "/sys/fs/cgroup", "/system.slice/energy_uj",
+					    dir, sizeof(dir), path, sizeof(path)), 0);
+	assert_string_equal(dir, want);
+	assert_string_equal(path, "/system.slice/energy_uj");
+	snprintf(want, sizeof(want), "%s/cgroups/system.slice/%%%%x", root);
+	assert_int_equal(eacct_tree_resolve(root, "/sys/fs/cgroup", "/system.slice/%x",
+					    dir, sizeof(dir), path, sizeof(path)), 0);
+	assert_string_equal(dir, want);
+	assert_int_equal(eacct_tree_resolve(root, "/sys/fs/cgroup", "22", dir, sizeof(dir),
+					    path, sizeof(path)), 0);
+	assert_string_equal(dir, want);
+	assert_string_equal(path, "/system.slice/%x");
+	/* A removed one by id: removed/<id>, named by its path file. */
+	snprintf(want, sizeof(want), "%s/removed/77", root);
+	assert_int_equal(eacct_tree_resolve(root, "/sys/fs/cgroup", "77", dir, sizeof(dir),
+					    path, sizeof(path)), 0);
+	assert_string_equal(dir, want);
+	assert_string_equal(path, "/system.slice/gone.service");
 	assert_int_equal(eacct_tree_resolve(root, "/sys/fs/cgroup", "", dir, sizeof(dir),
 					    path, sizeof(path)), -EINVAL);
 }

@@ -26,193 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../userspace/lib/batch.h"
-#include "../../userspace/lib/sysfile.h"
-
-#define CG_ROOT "/sys/fs/cgroup"
-#define TEST_CG CG_ROOT "/eacct-test"
-#define SYS "/sys/kernel/eacct"
-#define MIRROR SYS "/cgroups/eacct-test"
-#define DEV "/dev/eacct"
-#define PKG0 EACCT_DOMAIN(EACCT_CLASS_CPU, 0)
-#define DRAM0 EACCT_DOMAIN(EACCT_CLASS_DRAM, 0)
-#define GPU0 EACCT_DOMAIN(EACCT_CLASS_GPU, 0)
-
-static int failures;
-
-static void tap(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s - ", ok ? "ok" : "not ok");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		failures++;
-}
-
-static void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("# ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-}
-
-/* The whole of a one-value file (lib/sysfile.c). */
-static int read_str(const char *path, char *buf, size_t len)
-{
-	return eacct_file_read(AT_FDCWD, path, buf, len);
-}
-
-/* A sysfs counter, or UINT64_MAX when it cannot be read. */
-static uint64_t rd(const char *fmt, ...)
-{
-	char path[512], buf[64];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(path, sizeof(path), fmt, ap);
-	va_end(ap);
-	if (read_str(path, buf, sizeof(buf)))
-		return UINT64_MAX;
-	return strtoull(buf, NULL, 10);
-}
-
-static int write_str(const char *path, const char *s)
-{
-	return eacct_file_write(AT_FDCWD, path, s);
-}
-
-static bool exists(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0;
-}
-
-static uint64_t cg_id(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) ? 0 : st.st_ino;
-}
-
-static uint64_t next_seq(void)
-{
-	return rd(SYS "/seq") + 1;
-}
-
-/* Write raw bytes to /dev/eacct as one write(); 0 or -errno. */
-static int dev_write(const void *buf, size_t len)
-{
-	int fd = open(DEV, O_WRONLY), err = 0;
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, buf, len);
-	if (n < 0)
-		err = -errno;
-	else if ((size_t)n != len)
-		err = -EIO;
-	close(fd);
-	return err;
-}
-
-static int batch_write(struct eacct_batch *b)
-{
-	size_t len;
-	void *buf = eacct_batch_encode(b, &len);
-	int err;
-
-	if (!buf)
-		return -ENOMEM;
-	err = dev_write(buf, len);
-	free(buf);
-	return err;
-}
-
-/* One cgroup record in a batch of its own, with the next sequence number. */
-static int charge(uint64_t id, uint32_t domain, uint64_t uj, uint64_t ug)
-{
-	struct eacct_batch b;
-	int err;
-
-	eacct_batch_init(&b, next_seq());
-	eacct_batch_add_cgroup(&b, id, domain, uj, ug);
-	err = batch_write(&b);
-	eacct_batch_free(&b);
-	return err;
-}
-
-/* Wait up to @ms for @path to exist (or not); the sync runs every 1 s. */
-static bool wait_path(const char *path, bool want, int ms)
-{
-	for (; ms > 0; ms -= 50) {
-		if (exists(path) == want)
-			return true;
-		usleep(50 * 1000);
-	}
-	return exists(path) == want;
-}
-
-static void mkcg(const char *path)
-{
-	if (mkdir(path, 0755) && errno != EEXIST)
-		diag("mkdir %s: %s", path, strerror(errno));
-}
-
-/*
- * Everything a reader can see, as one string: each file under
- * /sys/kernel/eacct (stats/batches_rejected excepted, it counts refusals)
- * and /proc/eacct/processes.
- */
-static void snap_dir(const char *dir, char **out, size_t *len, FILE *f)
-{
-	struct dirent **names;
-	char path[1024], buf[4096];
-	struct stat st;
-	int n, i;
-
-	n = scandir(dir, &names, NULL, alphasort);
-	for (i = 0; i < n; i++) {
-		const char *name = names[i]->d_name;
-
-		if (name[0] == '.' || !strcmp(name, "batches_rejected") ||
-		    !strcmp(name, "budget_ug")) {
-			free(names[i]);
-			continue;
-		}
-		snprintf(path, sizeof(path), "%s/%s", dir, name);
-		if (!lstat(path, &st) && S_ISDIR(st.st_mode))
-			snap_dir(path, out, len, f);
-		else if (!read_str(path, buf, sizeof(buf)))
-			fprintf(f, "%s=%s", path, buf);
-		free(names[i]);
-	}
-	free(names);
-}
-
-static char *snapshot(void)
-{
-	char *out = NULL, buf[65536];
-	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
-
-	snap_dir(SYS, &out, &len, f);
-	if (!read_str("/proc/eacct/processes", buf, sizeof(buf)))
-		fputs(buf, f);
-	fclose(f);
-	return out;
-}
+#include "vmtest.h"
 
 static void setup_tree(void)
 {
@@ -324,7 +138,7 @@ static void test_malformed(void)
 	struct eacct_batch_header *h;
 	struct eacct_cgroup_record *r;
 	struct eacct_process_record *p;
-	struct bad_case cases[32];
+	struct bad_case cases[48];
 	int n = 0, i, err;
 	char *before, *after;
 	uint64_t rejected;
@@ -344,9 +158,19 @@ static void test_malformed(void)
 	CASE("short header", -EINVAL); cases[n].len = 10; END;
 	CASE("wrong magic", -EBADMSG); h->magic ^= 1; END;
 	CASE("unknown version", -EPROTONOSUPPORT); h->version = 2; END;
-	CASE("wrong header size", -EPROTONOSUPPORT); h->header_size += 8; END;
+	CASE("header size past the data", -EINVAL); h->header_size += 8; END;
+	CASE("header size below the first", -EINVAL); h->header_size = 24; END;
+	CASE("header size not a multiple of 8", -EINVAL); h->header_size = 36; END;
 	CASE("flags set", -EINVAL); h->flags = 1; END;
-	CASE("reserved set", -EINVAL); h->reserved = 1; END;
+	CASE("cgroup record size below the first", -EINVAL);
+	h->cgroup_record_size = 24; END;
+	CASE("process record size not a multiple of 8", -EINVAL);
+	h->process_record_size = 52; END;
+	CASE("record size past EACCT_MAX_STRUCT_SIZE", -E2BIG);
+	h->process_record_size = EACCT_MAX_STRUCT_SIZE + 8; END;
+	CASE("sequence beyond EACCT_MAX_SEQ_STEP", -ERANGE);
+	h->seq = seq - 1 + EACCT_MAX_SEQ_STEP + 1; END;
+	CASE("sequence U64_MAX", -ERANGE); h->seq = UINT64_MAX; END;
 	CASE("sequence zero", -EINVAL); h->seq = 0; END;
 	CASE("count larger than data", -EINVAL); h->nr_cgroup_records = 3; END;
 	CASE("truncated record", -EINVAL); cases[n].len -= 8; END;
@@ -590,6 +414,9 @@ static void test_budget(void)
 	tap(rd(MIRROR "/A/budget_exceeded") == 0, "within budget: budget_exceeded 0");
 	tap(write_str(MIRROR "/A/budget_ug", "12abc") == -EINVAL &&
 	    rd(MIRROR "/A/budget_ug") == carbon + 100, "malformed budget refused, budget kept");
+	tap(write_str(MIRROR "/A/budget_ug", "18446744073709551616") == -ERANGE &&
+	    rd(MIRROR "/A/budget_ug") == carbon + 100,
+	    "budget above U64_MAX refused with ERANGE, as documented, budget kept");
 
 	ufd = uevent_socket();
 	fd = open(MIRROR "/A/budget_exceeded", O_RDONLY);
@@ -711,8 +538,8 @@ static void test_processes(void)
 
 static void test_rename_rmdir(void)
 {
-	uint64_t d = cg_id(TEST_CG "/D"), f, f2;
-	char path[256];
+	uint64_t d = cg_id(TEST_CG "/D"), f, f2, g1, g2;
+	char path[256], path2[300], buf[256];
 	struct stat st;
 
 	/*
@@ -729,54 +556,62 @@ static void test_rename_rmdir(void)
 
 	write_str(MIRROR "/D/budget_ug", "1000000000");
 	tap(!rmdir(TEST_CG "/D"), "cgroup D removed");
-	for (int i = 0; i < 60 && rd(MIRROR "/D/removed") != 1; i++)
-		usleep(50 * 1000);
-	tap(rd(MIRROR "/D/removed") == 1 && rd(MIRROR "/D/gpu_energy_uj") == 7,
-	    "removed cgroup still readable, marked removed");
-	tap(!charge(d, GPU0, 3, 0) && rd(MIRROR "/D/gpu_energy_uj") == 10,
-	    "a last interval charged after rmdir still lands");
+	snprintf(path, sizeof(path), SYS "/removed/%" PRIu64, d);
+	tap(wait_path(path, true, 3000) && !exists(MIRROR "/D") &&
+	    rd("%s/removed", path) == 1 && rd("%s/gpu_energy_uj", path) == 7,
+	    "removed cgroup moves to removed/<id>, readable, marked removed");
+	tap(!charge(d, GPU0, 3, 0) && rd("%s/gpu_energy_uj", path) == 10 &&
+	    rd(MIRROR "/gpu_energy_uj") >= 10,
+	    "a last interval charged after rmdir still lands, in its parent too");
+	snprintf(path2, sizeof(path2), "%s/path", path);
+	tap(!read_str(path2, buf, sizeof(buf)) && !strcmp(buf, "/eacct-test/D\n"),
+	    "its path file names the cgroup it was");
 
 	/* A new cgroup takes the name of a removed one. */
 	mkcg(TEST_CG "/F");
 	f = cg_id(TEST_CG "/F");
 	charge(f, PKG0, 5, 0);
 	rmdir(TEST_CG "/F");
-	wait_path(MIRROR "/F/removed", true, 100);
-	for (int i = 0; i < 60 && rd(MIRROR "/F/removed") != 1; i++)
-		usleep(50 * 1000);
 	mkcg(TEST_CG "/F");
 	f2 = cg_id(TEST_CG "/F");
-	tap(!charge(f2, PKG0, 9, 0), "new cgroup with a removed one's name charged");
-	snprintf(path, sizeof(path), MIRROR "/F@%" PRIu64 "/energy_uj", f);
+	/* At once, before the sync has seen the first F go. */
+	tap(!charge(f2, PKG0, 9, 0), "new cgroup with a removed one's name charged at once");
+	snprintf(path, sizeof(path), SYS "/removed/%" PRIu64 "/energy_uj", f);
 	tap(rd(MIRROR "/F/id") == f2 && rd(MIRROR "/F/energy_uj") == 9 &&
-	    rd("%s", path) == 5, "the removed one moved to F@<id>, counters kept");
+	    rd("%s", path) == 5, "the removed one went to removed/<id>, counters kept");
 	rmdir(TEST_CG "/F");
 
-	/* A cgroup named like an attribute file gets "<name>@<id>". */
+	/* A cgroup named like an attribute file gets a '%' in front. */
 	mkcg(TEST_CG "/A/energy_uj");
 	f = cg_id(TEST_CG "/A/energy_uj");
-	snprintf(path, sizeof(path), MIRROR "/A/energy_uj@%" PRIu64 "/energy_uj", f);
-	tap(!charge(f, PKG0, 4, 0) && rd("%s", path) == 4 &&
-	    rd(MIRROR "/A/energy_uj") != UINT64_MAX,
-	    "cgroup named energy_uj mirrored as energy_uj@<id>, attribute intact");
+	tap(!charge(f, PKG0, 4, 0) && rd(MIRROR "/A/%%energy_uj/energy_uj") == 4 &&
+	    rd(MIRROR "/A/%%energy_uj/id") == f && rd(MIRROR "/A/energy_uj") != UINT64_MAX,
+	    "cgroup named energy_uj mirrored as %%energy_uj, attribute intact");
 	rmdir(TEST_CG "/A/energy_uj");
 
 	write_str("/sys/module/eacct/parameters/retain_secs", "1");
-	tap(wait_path(MIRROR "/D", false, 5000), "removed cgroup dropped after retain_secs");
+	snprintf(path, sizeof(path), SYS "/removed/%" PRIu64, d);
+	tap(wait_path(path, false, 5000), "removed cgroup dropped after retain_secs");
 	snprintf(path, sizeof(path), SYS "/budgets/%" PRIu64, d);
 	tap(lstat(path, &st) && errno == ENOENT, "its budgets/ link went with it");
 	tap(rd(MIRROR "/gpu_energy_uj") >= 10, "its energy stays in its parent");
+	tap(!charge(d, GPU0, 2, 0) && rd(MIRROR "/gpu_energy_uj") >= 12,
+	    "a record for a dropped cgroup lands on its parent");
 	write_str("/sys/module/eacct/parameters/retain_secs", "300");
 
 	write_str("/sys/module/eacct/parameters/retain_max", "1");
 	mkcg(TEST_CG "/G1");
 	mkcg(TEST_CG "/G2");
-	charge(cg_id(TEST_CG "/G1"), PKG0, 1, 0);
-	charge(cg_id(TEST_CG "/G2"), PKG0, 1, 0);
+	g1 = cg_id(TEST_CG "/G1");
+	g2 = cg_id(TEST_CG "/G2");
+	charge(g1, PKG0, 1, 0);
+	charge(g2, PKG0, 1, 0);
 	rmdir(TEST_CG "/G1");
 	usleep(1200 * 1000);
 	rmdir(TEST_CG "/G2");
-	tap(wait_path(MIRROR "/G1", false, 4000) && exists(MIRROR "/G2"),
+	snprintf(path, sizeof(path), SYS "/removed/%" PRIu64, g1);
+	snprintf(path2, sizeof(path2), SYS "/removed/%" PRIu64, g2);
+	tap(wait_path(path, false, 4000) && wait_path(path2, true, 3000),
 	    "retain_max bounds removed cgroups, oldest dropped first");
 	write_str("/sys/module/eacct/parameters/retain_max", "1024");
 }

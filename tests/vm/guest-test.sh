@@ -53,7 +53,13 @@ fail=0
 busy=0
 i=0
 while [ $i -lt 100 ]; do
-	insmod /eacct.ko retain_secs=1 || { fail=1; break; }
+	# Every other load from inside a cgroup namespace, as a container would.
+	if [ $((i % 2)) = 1 ]; then
+		/nsrun --cgroup /sys/fs/cgroup/cyc --cgroupns -- insmod /eacct.ko retain_secs=1 ||
+			{ fail=1; break; }
+	else
+		insmod /eacct.ko retain_secs=1 || { fail=1; break; }
+	fi
 	( while [ -e /sys/kernel/eacct ]; do
 		cat /sys/kernel/eacct/cgroups/energy_uj /sys/kernel/eacct/cgroups/cyc/a/energy_uj /proc/eacct/processes >/dev/null 2>&1
 	  done ) &
@@ -87,7 +93,7 @@ check "rmmod refused (EBUSY) while a writer holds /dev/eacct open" \
 	sh -c '! rmmod eacct 2>/dev/null && [ -e /sys/kernel/eacct ]'
 wait $holder
 check "rmmod succeeds once the writer is gone" rmmod eacct
-check "100 load/unload cycles with concurrent readers (and writers every 10th)" [ $fail = 0 ]
+check "100 load/unload cycles, every other one from a cgroup namespace, with concurrent readers (and writers every 10th)" [ $fail = 0 ]
 sleep 2; sync; echo 3 > /proc/sys/vm/drop_caches
 kn1=$(slab_objs kernfs_node_cache)
 # Each cycle makes about 60 kernfs nodes; leaking even one cgroup entry
@@ -100,6 +106,7 @@ check "kernel log clean (no WARNING, BUG, leak reports)" \
 dmesg | grep -v -E "eacct: (loading out-of-tree|module verification)" | grep -E "$KLOG_BAD" | head -20 | sed 's/^/# dmesg: /'
 rmdir /sys/fs/cgroup/cyc/a /sys/fs/cgroup/cyc/b /sys/fs/cgroup/cyc
 
+sh /guest-hostile.sh
 sh /guest-eacctd.sh
 sh /guest-gpu.sh
 sh /guest-sched.sh
@@ -108,11 +115,21 @@ check "kernel log clean after the GPU tests (vgem, gpu-sched, mockgpu)" \
 	sh -c '! dmesg | grep -v -E "(eacct|mockgpu): (loading out-of-tree|module verification)" | grep -qE "$KLOG_BAD"'
 dmesg | grep -v -E "(eacct|mockgpu): (loading out-of-tree|module verification)" | grep -E "$KLOG_BAD" | head -20 | sed 's/^/# dmesg: /'
 
-modes() { stat -c %a /sys/kernel/eacct/cgroups/energy_uj /sys/kernel/eacct/cgroups/budget_ug /proc/eacct/processes | tr '\n' ' '; }
+modes() {
+	echo 'cgroup /m package-0 1 0' | /eacct-write
+	stat -c %a /sys/kernel/eacct/cgroups/m/energy_uj /sys/kernel/eacct/cgroups/m/budget_ug \
+		/proc/eacct/processes /sys/kernel/eacct/cgroups/energy_uj \
+		/sys/kernel/eacct/domains/package-0/energy_uj | tr '\n' ' '
+}
+mkdir -p /sys/fs/cgroup/m
 insmod /eacct.ko
-check "default modes: counters readable by all, budget root-writable ($(modes))" \
-	[ "$(modes)" = "444 644 444 " ]
+check "default modes: cgroup counters and processes readable by all, budget root-writable, node energy root only ($(modes))" \
+	[ "$(modes)" = "444 644 444 400 400 " ]
 rmmod eacct
 insmod /eacct.ko world_readable=0
-check "world_readable=0: counters root only ($(modes))" [ "$(modes)" = "400 600 400 " ]
+check "world_readable=0: counters root only ($(modes))" [ "$(modes)" = "400 600 400 400 400 " ]
 rmmod eacct
+insmod /eacct.ko node_readable=1
+check "node_readable=1: the node's energy readable by all ($(modes))" [ "$(modes)" = "444 644 444 444 444 " ]
+rmmod eacct
+rmdir /sys/fs/cgroup/m

@@ -48,6 +48,20 @@ for kver in "${kvers[@]}"; do
 	cp -r "$top/tests/vm/mockgpu" "$out/mockgpu"
 	make -s -C "$kdir" M="$out/mockgpu" W=1 modules >"$out/kbuild-mockgpu.log" 2>&1 ||
 		{ cat "$out/kbuild-mockgpu.log"; exit 1; }
+	# The module as released at 0.1.0 (25dc307), for the ABI across
+	# versions: today's writers against yesterday's module. Skipped where
+	# the checkout has no history.
+	rm -f "$out/eacct-0.1.ko"
+	if git -C "$top" cat-file -e 25dc307^{commit} 2>/dev/null; then
+		mkdir -p "$out/old"
+		git -C "$top" archive 25dc307 kmod include Kbuild | tar -x -C "$out/old"
+		make -s -C "$kdir" M="$out/old" modules >"$out/kbuild-old.log" 2>&1 &&
+			cp "$out/old/kmod/eacct.ko" "$out/eacct-0.1.ko"
+	fi
+	# kobjhold.ko, test-only: a late kobject release on a stock kernel.
+	cp -r "$top/tests/vm/kobjhold" "$out/kobjhold"
+	make -s -C "$kdir" M="$out/kobjhold" W=1 modules >"$out/kbuild-kobjhold.log" 2>&1 ||
+		{ cat "$out/kbuild-kobjhold.log"; exit 1; }
 
 	cp /bin/busybox "$out/root/bin/busybox"
 	cp "$top/tests/vm/init" "$top"/tests/vm/guest-*.sh \
@@ -55,10 +69,12 @@ for kver in "${kvers[@]}"; do
 	cp "$out/src/kmod/eacct.ko" "$build/bin/abitest" "$build/bin/bench" \
 	   "$build/bin/eacct-write" "$build/bin/cgroup-events-test" \
 	   "$build/bin/cpu-account-test" "$build/bin/eacctd" "$build/bin/vgem-client" \
-	   "$build/bin/mockgpu-client" "$build/bin/eacct" "$out/root/"
+	   "$build/bin/mockgpu-client" "$build/bin/eacct" "$build/bin/hostile" \
+	   "$build/bin/fuzz" "$build/bin/nsrun" "$out/root/"
 	# vgem, gpu-sched and what they need, uncompressed for busybox insmod.
 	mkdir -p "$out/root/modules"
-	cp "$out/mockgpu/mockgpu.ko" "$out/root/modules/"
+	cp "$out/mockgpu/mockgpu.ko" "$out/kobjhold/kobjhold.ko" "$out/root/modules/"
+	[ ! -e "$out/eacct-0.1.ko" ] || cp "$out/eacct-0.1.ko" "$out/root/modules/"
 	for m in drm drm_kms_helper drm_shmem_helper vgem gpu-sched; do
 		f=$(find "/lib/modules/$kver/kernel/drivers/gpu/drm" -name "$m.ko*" | head -1)
 		case $f in

@@ -78,15 +78,34 @@ static struct eacct_cg_stat *tree_add(struct eacct_tree *t)
 }
 
 /* Is this entry a child cgroup rather than one of the entry's files? */
-static bool is_child(int dirfd, const struct dirent *e)
+static bool is_child(int dirfd, const char *name, unsigned char type)
 {
 	struct stat st;
 
-	if (e->d_name[0] == '.')
+	if (name[0] == '.')
 		return false;
-	if (e->d_type != DT_UNKNOWN)	/* sysfs says: no stat needed */
-		return e->d_type == DT_DIR;
-	return !fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) && S_ISDIR(st.st_mode);
+	if (type != DT_UNKNOWN)	/* sysfs says: no stat needed */
+		return type == DT_DIR;
+	return !fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) && S_ISDIR(st.st_mode);
+}
+
+/*
+ * A mirrored directory's name, as the cgroup is called: the module puts
+ * one '%' before names that would clash with its files or begin with '%'.
+ */
+static const char *cgroup_name(const char *mirror_name)
+{
+	return mirror_name[0] == '%' ? mirror_name + 1 : mirror_name;
+}
+
+/* "@parent/@name" (no double slash under "/"), malloc'd. */
+static char *path_join(const char *parent, const char *name)
+{
+	char *path;
+
+	if (asprintf(&path, "%s%s%s", parent, strcmp(parent, "/") ? "/" : "", name) < 0)
+		return NULL;
+	return path;
 }
 
 /* getdents64's records: struct dirent's head, d_name after it. */
@@ -135,24 +154,22 @@ static int read_self(int dfd, const char *path, struct eacct_tree *t, unsigned i
  * Each child cgroup of the directory open as @dfd, given to @fn with its
  * name. getdents64 on the fd itself: opendir()'s fstat and fcntl would be
  * two more system calls a cgroup. It stops early only when the next
- * entry would not fit: a buffer left with room for the longest one means
- * the end (a second call, to read 0, would be one more).
+ * entry would not fit: a buffer left with room for the longest one (a
+ * cgroup name may be as long as a path) means the end (a second call, to
+ * read 0, would be one more).
  */
 static int each_child(int dfd, int (*fn)(int dfd, const char *name, void *arg), void *arg)
 {
-	char buf[8192];
+	char buf[32768];
 	struct linux_dirent64 *e;
-	struct dirent de;
 	ssize_t n, off;
 	int err = 0;
 
-	for (n = sizeof(buf); !err && (size_t)n > sizeof(buf) - sizeof(*e) - NAME_MAX - 8 &&
+	for (n = sizeof(buf); !err && (size_t)n > sizeof(buf) - sizeof(*e) - PATH_MAX - 8 &&
 	     (n = getdents64(dfd, buf, sizeof(buf))) > 0;) {
 		for (off = 0; !err && off < n; off += e->d_reclen) {
 			e = (struct linux_dirent64 *)(buf + off);
-			de.d_type = e->d_type;
-			snprintf(de.d_name, sizeof(de.d_name), "%s", e->d_name);
-			if (is_child(dfd, &de))
+			if (is_child(dfd, e->d_name, e->d_type))
 				err = fn(dfd, e->d_name, arg);
 		}
 	}
@@ -170,14 +187,20 @@ static int walk(int dfd, const char *path, struct eacct_tree *t, unsigned int wh
 static int walk_child(int dfd, const char *name, void *arg)
 {
 	struct walk_arg *w = arg;
-	char child[PATH_MAX];
-	int fd;
+	char *child;
+	int fd, err;
 
-	snprintf(child, sizeof(child), "%s%s%s", w->path, strcmp(w->path, "/") ? "/" : "", name);
 	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;	/* removed meanwhile */
-	return walk(fd, child, w->t, w->what);
+	child = path_join(w->path, cgroup_name(name));
+	if (!child) {
+		close(fd);
+		return -ENOMEM;
+	}
+	err = walk(fd, child, w->t, w->what);
+	free(child);
+	return err;
 }
 
 /* The cgroup open as @dfd, then its subtree, depth first; @dfd is closed. */
@@ -203,7 +226,7 @@ static int walk(int dfd, const char *path, struct eacct_tree *t, unsigned int wh
 struct walkers {
 	int rootfd;
 	unsigned int what;
-	char (*names)[NAME_MAX + 1];
+	char **names;
 	size_t n;
 	size_t next;			/* atomically taken */
 	struct eacct_tree trees[WALKERS];
@@ -230,7 +253,7 @@ static void *walker(void *arg)
 static int collect_name(int dfd, const char *name, void *arg)
 {
 	struct walkers *all = arg;
-	char (*names)[NAME_MAX + 1];
+	char **names;
 
 	(void)dfd;
 	if (!(all->n & (all->n + 1)) || !all->names) {	/* grow at 0, 1, 3, 7, ... */
@@ -239,7 +262,10 @@ static int collect_name(int dfd, const char *name, void *arg)
 			return -ENOMEM;
 		all->names = names;
 	}
-	snprintf(all->names[all->n++], NAME_MAX + 1, "%s", name);
+	all->names[all->n] = strdup(name);
+	if (!all->names[all->n])
+		return -ENOMEM;
+	all->n++;
 	return 0;
 }
 
@@ -284,7 +310,65 @@ static int walk_root(int rootfd, struct eacct_tree *t, unsigned int what)
 		}
 		free(sub->cgs);
 	}
+	for (i = 0; i < all.n; i++)
+		free(all.names[i]);
 	free(all.names);
+	return err;
+}
+
+/*
+ * A kept removed cgroup's path, from its path file; an entry of a module
+ * without one, or whose path is too long for a page, is called by its id.
+ */
+static char *removed_path(int dfd, const char *id)
+{
+	char buf[4096], *path;
+
+	if (!eacct_file_read_line(dfd, "path", buf, sizeof(buf)) && buf[0] == '/')
+		return strdup(buf);
+	if (asprintf(&path, "(removed %s)", id) < 0)
+		return NULL;
+	return path;
+}
+
+/* Every entry of @sysfs/removed, after the live tree. */
+static int read_removed(const char *sysfs, struct eacct_tree *t, unsigned int what)
+{
+	struct eacct_cg_stat *c;
+	struct dirent *e;
+	char dir[PATH_MAX];
+	int fd, err = 0;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/removed", sysfs);
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;	/* a module before 0.2 */
+	while (!err && (e = readdir(d))) {
+		if (!is_child(dirfd(d), e->d_name, e->d_type))
+			continue;
+		fd = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			continue;	/* dropped meanwhile */
+		c = tree_add(t);
+		if (!c) {
+			err = -ENOMEM;
+		} else {
+			memset(c, 0, sizeof(*c));
+			err = cg_read_at(fd, c, what);
+			c->removed = true;
+			if (!err)
+				c->path = removed_path(fd, e->d_name);
+			if (!err && !c->path)
+				err = -ENOMEM;
+			if (err) {
+				t->n--;
+				err = err == -ENOENT ? 0 : err;
+			}
+		}
+		close(fd);
+	}
+	closedir(d);
 	return err;
 }
 
@@ -300,6 +384,8 @@ int eacct_tree_read_some(const char *sysfs, struct eacct_tree *t, unsigned int w
 		return -errno;
 	err = walk_root(fd, t, what);
 	close(fd);
+	if (!err)
+		err = read_removed(sysfs, t, what);
 	if (err)
 		eacct_tree_free(t);
 	return err;
@@ -310,12 +396,18 @@ int eacct_tree_read(const char *sysfs, struct eacct_tree *t)
 	return eacct_tree_read_some(sysfs, t, EACCT_READ_ALL);
 }
 
-/* A budgets/ link's target, as a path in the mirror ("/a/b"). */
+/*
+ * A budgets/ link's cgroup path ("/a/b"): its path file, or on a module
+ * before 0.2, where the link leads in the mirror.
+ */
 static int link_path(const char *sysfs, const char *link, char *path, size_t len)
 {
-	char target[PATH_MAX], dir[PATH_MAX], base[PATH_MAX], *rel;
+	char target[PATH_MAX], dir[PATH_MAX + 300], base[PATH_MAX], *rel, *s;
 	size_t n;
 
+	snprintf(dir, sizeof(dir), "%s/path", link);
+	if (!eacct_file_read_line(AT_FDCWD, dir, path, len) && path[0] == '/')
+		return 0;
 	snprintf(dir, sizeof(dir), "%s/cgroups", sysfs);
 	if (!realpath(link, target) || !realpath(dir, base))
 		return -errno;
@@ -324,12 +416,15 @@ static int link_path(const char *sysfs, const char *link, char *path, size_t len
 		return -EINVAL;
 	rel = target + n;
 	snprintf(path, len, "%s", *rel ? rel : "/");
+	/* Mirrored names to cgroup names: one '%' less after each '/'. */
+	for (s = path; (s = strstr(s, "/%")); s++)
+		memmove(s + 1, s + 2, strlen(s + 2) + 1);
 	return 0;
 }
 
 int eacct_tree_read_budgets(const char *sysfs, struct eacct_tree *t)
 {
-	char dir[PATH_MAX], link[PATH_MAX + 256], path[PATH_MAX];
+	char dir[PATH_MAX], link[PATH_MAX + 256], path[4096];
 	struct eacct_cg_stat *c;
 	struct dirent *e;
 	int err = 0;
@@ -394,15 +489,73 @@ static int find_id(const char *dir, const char *path, uint64_t id, char *out,
 		return -ENOENT;
 	fd = dirfd(d);
 	while (rc == -ENOENT && (e = readdir(d))) {
-		if (!is_child(fd, e))
+		if (!is_child(fd, e->d_name, e->d_type))
 			continue;
 		snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name);
 		snprintf(child, sizeof(child), "%s%s%s", path, strcmp(path, "/") ? "/" : "",
-			 e->d_name);
+			 cgroup_name(e->d_name));
 		rc = find_id(sub, child, id, out, len, pout, plen);
 	}
 	closedir(d);
 	return rc;
+}
+
+/* A kept removed cgroup by id: removed/<id>, named by its path file. */
+static int find_removed(const char *sysfs, uint64_t id, char *dir, size_t len,
+			char *path, size_t plen)
+{
+	char idstr[24], *p;
+	struct stat st;
+	int fd;
+
+	snprintf(dir, len, "%s/removed/%" PRIu64, sysfs, id);
+	if (stat(dir, &st) || !S_ISDIR(st.st_mode))
+		return -ENOENT;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -ENOENT;
+	snprintf(idstr, sizeof(idstr), "%" PRIu64, id);
+	p = removed_path(fd, idstr);
+	close(fd);
+	if (!p)
+		return -ENOMEM;
+	snprintf(path, plen, "%s", p);
+	free(p);
+	return 0;
+}
+
+/*
+ * The mirrored directory of the cgroup path @rel ("/a/b"), one component
+ * at a time: a name the module had to escape is found as "%<name>".
+ */
+static int mirror_dir(const char *base, const char *rel, char *dir, size_t len)
+{
+	char comp[PATH_MAX], try[PATH_MAX * 2];
+	const char *s = rel, *end;
+	struct stat st;
+	size_t n;
+
+	snprintf(dir, len, "%s", base);
+	while (*s) {
+		while (*s == '/')
+			s++;
+		if (!*s)
+			break;
+		end = strchrnul(s, '/');
+		n = (size_t)(end - s);
+		if (n >= sizeof(comp))
+			return -ENAMETOOLONG;
+		memcpy(comp, s, n);
+		comp[n] = '\0';
+		s = end;
+		snprintf(try, sizeof(try), "%s/%s", dir, comp);
+		if (comp[0] == '%' || stat(try, &st) || !S_ISDIR(st.st_mode))
+			snprintf(try, sizeof(try), "%s/%%%s", dir, comp);
+		if (strlen(try) >= len)
+			return -ENAMETOOLONG;
+		snprintf(dir, len, "%s", try);
+	}
+	return 0;
 }
 
 int eacct_tree_resolve(const char *sysfs, const char *cgroup_mount, const char *name,
@@ -413,6 +566,7 @@ int eacct_tree_resolve(const char *sysfs, const char *cgroup_mount, const char *
 	struct stat st;
 	char *end;
 	uint64_t id;
+	int err;
 
 	snprintf(base, sizeof(base), "%s/cgroups", sysfs);
 	if (!*name)
@@ -422,6 +576,8 @@ int eacct_tree_resolve(const char *sysfs, const char *cgroup_mount, const char *
 		id = strtoull(name, &end, 10);
 		if (errno || !id)
 			return -EINVAL;
+		if (!find_removed(sysfs, id, dir, len, path, plen))
+			return 0;
 		return find_id(base, "/", id, dir, len, path, plen);
 	}
 	/* A filesystem path under the cgroup2 mount: its path in the tree. */
@@ -435,7 +591,9 @@ int eacct_tree_resolve(const char *sysfs, const char *cgroup_mount, const char *
 		rel[--n] = '\0';
 	if (strstr(rel, "/../") || (n >= 3 && !strcmp(rel + n - 3, "/..")))
 		return -EINVAL;
-	snprintf(dir, len, "%s%s", base, strcmp(rel, "/") ? rel : "");
+	err = mirror_dir(base, rel, dir, len);
+	if (err)
+		return err == -ENAMETOOLONG ? -EINVAL : err;
 	snprintf(path, plen, "%s", rel);
 	if (stat(dir, &st) || !S_ISDIR(st.st_mode))
 		return -ENOENT;

@@ -2,11 +2,20 @@
 /*
  * eacct ingest ABI: the binary batch that eacctd writes to /dev/eacct.
  *
- * One write() carries exactly one batch: a header followed by
- * nr_cgroup_records struct eacct_cgroup_record and then
- * nr_process_records struct eacct_process_record, nothing else.
- * All integers are in the writer's native byte order (the writer and the
- * module run on the same machine). A batch is applied whole or not at all.
+ * One write() carries exactly one batch: a header of header_size bytes,
+ * then nr_cgroup_records cgroup records and nr_process_records process
+ * records, nothing else. All integers are in the writer's native byte
+ * order (the writer and the module run on the same machine). A batch is
+ * applied whole or not at all.
+ *
+ * The header and the records grow by the kernel's extensible-struct rule
+ * (as copy_struct_from_user()): header_size and the record sizes say how
+ * large the writer's structures are. A module that knows larger ones
+ * reads the missing fields as 0; one that knows smaller ones accepts the
+ * extra bytes only when they are all 0, and refuses the batch with E2BIG
+ * otherwise. A record size of 0 means the first size below (_VER0), so a
+ * batch of the original layout is the same bytes for every module.
+ * version changes only for a change old modules must not misread.
  */
 #ifndef _UAPI_LINUX_EACCT_H
 #define _UAPI_LINUX_EACCT_H
@@ -15,6 +24,19 @@
 
 #define EACCT_BATCH_MAGIC	0x54434145U	/* "EACT" read as little endian */
 #define EACCT_BATCH_VERSION	1
+
+#define EACCT_BATCH_HEADER_SIZE_VER0	32	/* the first header */
+#define EACCT_CGROUP_RECORD_SIZE_VER0	32
+#define EACCT_PROCESS_RECORD_SIZE_VER0	48
+/* Largest header or record a module accepts, whatever it knows. */
+#define EACCT_MAX_STRUCT_SIZE		512
+
+/*
+ * How far one batch may move the sequence past the last applied one. A
+ * writer counts up by one per batch; a larger jump is refused (ERANGE),
+ * so that no batch can use up the sequence space and block every later one.
+ */
+#define EACCT_MAX_SEQ_STEP		0x100000000ULL	/* 2^32 */
 
 /* Largest batch the module accepts, header included. */
 #define EACCT_BATCH_MAX_BYTES	(16U << 20)
@@ -42,12 +64,15 @@ enum eacct_domain_class {
 struct eacct_batch_header {
 	__u32 magic;		/* EACCT_BATCH_MAGIC */
 	__u16 version;		/* EACCT_BATCH_VERSION */
-	__u16 header_size;	/* sizeof(struct eacct_batch_header) */
-	__u64 seq;		/* must be greater than the last applied one */
+	__u16 header_size;	/* the writer's sizeof(this), a multiple of 8 */
+	__u64 seq;		/* above the last applied, by at most
+				 * EACCT_MAX_SEQ_STEP
+				 */
 	__u32 nr_cgroup_records;
 	__u32 nr_process_records;
 	__u32 flags;		/* none defined: must be 0 */
-	__u32 reserved;		/* must be 0 */
+	__u16 cgroup_record_size;	/* 0: EACCT_CGROUP_RECORD_SIZE_VER0 */
+	__u16 process_record_size;	/* 0: EACCT_PROCESS_RECORD_SIZE_VER0 */
 };
 
 /*
