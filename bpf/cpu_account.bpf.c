@@ -59,6 +59,8 @@ struct {
 
 /* Filled by eacctd before loading. */
 const volatile __u32 nr_pkgs = 1;
+/* When these programs were loaded, CLOCK_MONOTONIC ns (task start_time's clock). */
+const volatile __u64 loaded_ns;
 __u8 cpu_pkg[EACCT_MAX_CPUS];	/* CPU number to package index */
 struct eacct_cpu_stats stats;
 
@@ -209,8 +211,12 @@ int BPF_PROG(account_switch, bool preempt, struct task_struct *prev,
 	if (!(prev_state & TASK_DEAD))
 		return 0;
 	ta = bpf_task_storage_get(&task_acct, prev, NULL, 0);
-	if (!ta || !ta->cgroup_id)
+	if (!ta || !ta->cgroup_id) {
+		/* Born under us, storage refused at fork, never collected: lost. */
+		if (!ta && loaded_ns && prev->start_time > loaded_ns)
+			__sync_fetch_and_add(&stats.storage_misses, 1);
 		return 0;
+	}
 	catch_up(prev, ta);
 	flush(prev, ta, true);	/* its last switch: flush it all */
 	return 0;
@@ -241,11 +247,13 @@ int BPF_PROG(account_fork, struct task_struct *parent, struct task_struct *child
 
 	ta = bpf_task_storage_get(&task_acct, child, NULL,
 				  BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!ta) {
-		__sync_fetch_and_add(&stats.storage_misses, 1);
-		return 0;
-	}
-	ta->cgroup_id = task_cgroup_id(child);
+	/*
+	 * The helper may refuse to create (another task storage call under
+	 * way on this CPU, or no memory): "collect" makes it later and,
+	 * the task being born under us, counts its runtime from 0.
+	 */
+	if (ta)
+		ta->cgroup_id = task_cgroup_id(child);
 	return 0;
 }
 
@@ -287,7 +295,11 @@ int collect(struct bpf_iter__task *ctx)
 		return 0;
 	}
 	if (!ta->cgroup_id) {
-		adopt(task, ta, BPF_CORE_READ(task, se.sum_exec_runtime));
+		/* Older than us: from now on. Born under us: all of it. */
+		if (loaded_ns && BPF_CORE_READ(task, start_time) > loaded_ns)
+			adopt(task, ta, 0);
+		else
+			adopt(task, ta, BPF_CORE_READ(task, se.sum_exec_runtime));
 		return 0;
 	}
 	catch_up(task, ta);

@@ -44,7 +44,8 @@ struct eacct_process_cpu {
 
 /* Counters of trouble; every one is reported, none is silent. */
 struct eacct_cpu_stats {
-	__u64 storage_misses;		/* no task storage: a slice not counted */
+	__u64 storage_misses;		/* a task born under us died before any
+					 * task storage: its runtime not counted */
 	__u64 cgroup_map_full;		/* ns dropped: cgroup_ns had no room */
 	__u64 process_map_full;		/* process_ns had no room (cgroups unaffected) */
 	__u64 flush_races;		/* a claim lost its compare-and-swap 8 times: ns late or lost */

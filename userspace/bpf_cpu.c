@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/magic.h>
 #include <sys/mount.h>
@@ -57,6 +58,15 @@ mkd:
 	if (mkdir(pin_dir, 0700) && errno != EEXIST)
 		return -errno;
 	return 0;
+}
+
+/* CLOCK_MONOTONIC, the clock of a task's start_time. */
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 static struct bpf_map *map_by_pin_name(struct cpu_account_bpf *skel, size_t i)
@@ -132,6 +142,7 @@ static int load(struct eacct_bpf_cpu *c, const char *cpu_dir,
 	if (c->nr_pkgs < 0)
 		return c->nr_pkgs;
 	c->skel->rodata->nr_pkgs = c->nr_pkgs;
+	c->skel->rodata->loaded_ns = monotonic_ns();
 	/* With one package every nanosecond is package 0's: no migrations. */
 	if (c->nr_pkgs == 1)
 		bpf_program__set_autoload(c->skel->progs.account_migrate, false);
