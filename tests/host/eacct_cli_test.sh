@@ -135,4 +135,14 @@ check "top --json: one object per refresh, power per cgroup" \
 	jqok '.cgroups | map(select(.cgroup == "/system.slice/nginx.service")) | .[0].power_w > 5' "$json"
 check "top: bad delay, one-line error" fails $E top -d 0
 kill $writer
+
+# A user that is not root: the node's energy (domains/, the root cgroup)
+# is the module's root-only; the cgroups below are readable.
+chmod -R a+rX "$S" "$tmp"
+chmod 0400 "$S"/domains/package-0/* "$S"/cgroups/*_uj "$S"/cgroups/carbon_ug
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups $E top -b -n 1 -d 0.2 2>&1)
+echo "$out" | sed 's/^/# /'
+check "top as uid 65534: says the node's power is root's, shows the cgroups below" \
+	bash -c "grep -q 'node power: root only' <<<'$out' && grep -q '^/system.slice/nginx.service' <<<'$out' &&
+		 ! grep -q '^/ ' <<<'$out'"
 tap_done eacct-cli

@@ -40,6 +40,7 @@ struct snap {
 	struct eacct_procs procs;
 	struct eacct_domain_stat dom[MAX_DOMAINS];
 	int nr_dom;
+	bool node_denied;		/* the node's energy is root's alone */
 	struct timespec at;
 };
 
@@ -60,10 +61,13 @@ static int snap_take(const struct eacct_ctx *ctx, struct snap *s, bool procs)
 	memset(s, 0, sizeof(*s));
 	clock_gettime(CLOCK_MONOTONIC, &s->at);
 	s->nr_dom = eacct_domains_read(ctx->sysfs, s->dom, MAX_DOMAINS);
+	s->node_denied = s->nr_dom == -EACCES;
 	if (s->nr_dom < 0)
 		s->nr_dom = 0;
+	/* Without the domains, which classes are 0 is unknown: read them all. */
 	err = eacct_tree_read_some(ctx->sysfs, &s->tree,
-				   eacct_read_classes(s->dom, s->nr_dom) | EACCT_READ_ID);
+				   (s->node_denied ? EACCT_READ_ENERGY :
+				    eacct_read_classes(s->dom, s->nr_dom)) | EACCT_READ_ID);
 	if (err)
 		return err;
 	if (!procs || eacct_procs_read(EACCT_PROCS_FILE, &s->procs))
@@ -288,8 +292,13 @@ static void render(const struct view *v, const struct snap *old, const struct sn
 		fputs("\033[H\033[2J", stdout);
 	strftime(clock, sizeof(clock), "%H:%M:%S", localtime(&t));
 	eacct_format_power(node[0] + node[1] + node[2], p[0], sizeof(p[0]));
-	printf("eacct top  %s  node %s (CPU %.1f, DRAM %.1f, GPU %.1f W)%s%s\n", clock, p[0],
-	       node[0], node[1], node[2], v->intensity ? "  " : "", v->intensity ? v->intensity : "");
+	if (now->node_denied)
+		printf("eacct top  %s  node power: root only (node_readable=0)%s%s\n", clock,
+		       v->intensity ? "  " : "", v->intensity ? v->intensity : "");
+	else
+		printf("eacct top  %s  node %s (CPU %.1f, DRAM %.1f, GPU %.1f W)%s%s\n", clock,
+		       p[0], node[0], node[1], node[2], v->intensity ? "  " : "",
+		       v->intensity ? v->intensity : "");
 	printf("%-27s %7s %7s %7s %8s %8s %8s\n", "CGROUP", "CPU W", "DRAM W", "GPU W",
 	       "TOTAL W", "ENERGY", "CO2e");
 	for (i = 0; i < n && i < max_rows; i++)

@@ -279,6 +279,12 @@ static int walk_root(int rootfd, struct eacct_tree *t, unsigned int what)
 	size_t i;
 
 	err = read_self(rootfd, "/", t, &what);
+	/*
+	 * The root cgroup's counters are the node's energy, root's alone
+	 * unless the module says otherwise: others read the cgroups below.
+	 */
+	if (err == -EACCES)
+		err = 1;
 	if (err <= 0)
 		return err;
 	all.what = what;
@@ -605,7 +611,8 @@ int eacct_domains_read(const char *sysfs, struct eacct_domain_stat *out, int max
 {
 	char dir[PATH_MAX], file[PATH_MAX + 300];
 	struct dirent **ents;
-	int n, i, k = 0;
+	int n, i, k = 0, err;
+	bool denied = false;
 
 	snprintf(dir, sizeof(dir), "%s/domains", sysfs);
 	n = scandir(dir, &ents, NULL, versionsort);
@@ -619,7 +626,9 @@ int eacct_domains_read(const char *sysfs, struct eacct_domain_stat *out, int max
 			memset(d, 0, sizeof(*d));
 			memcpy(d->name, ents[i]->d_name, strlen(ents[i]->d_name) + 1);
 			snprintf(file, sizeof(file), "%s/%s/energy_uj", dir, d->name);
-			if (!eacct_file_u64(AT_FDCWD, file, &d->energy_uj)) {
+			err = eacct_file_u64(AT_FDCWD, file, &d->energy_uj);
+			denied |= err == -EACCES;
+			if (!err) {
 				snprintf(file, sizeof(file), "%s/%s/idle_uj", dir, d->name);
 				eacct_file_u64(AT_FDCWD, file, &d->idle_uj);
 				snprintf(file, sizeof(file), "%s/%s/carbon_ug", dir, d->name);
@@ -630,7 +639,8 @@ int eacct_domains_read(const char *sysfs, struct eacct_domain_stat *out, int max
 		free(ents[i]);
 	}
 	free(ents);
-	return k;
+	/* None readable, for want of permission: the node's energy is root's. */
+	return !k && denied ? -EACCES : k;
 }
 
 unsigned int eacct_read_classes(const struct eacct_domain_stat *d, int n)

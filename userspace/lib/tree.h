@@ -70,7 +70,10 @@ struct eacct_domain_stat {
 	uint64_t energy_uj, idle_uj, carbon_ug;
 };
 
-/* The domains under @sysfs/domains, up to @max. How many, or -errno. */
+/*
+ * The domains under @sysfs/domains, up to @max. How many, or -errno:
+ * -EACCES when there are some but none may be read (root's alone).
+ */
 int eacct_domains_read(const char *sysfs, struct eacct_domain_stat *out, int max);
 
 /*
