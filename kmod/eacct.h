@@ -27,6 +27,16 @@
 
 #define EACCT_VERSION "0.2.0"
 
+/*
+ * Limits of the mirror, so that what a tenant does with depth and names
+ * bounds the work and memory each cgroup costs: a cgroup deeper than
+ * EACCT_MAX_DEPTH, with a name longer than NAME_MAX, or whose directory's
+ * sysfs path would be longer than EACCT_MAX_MIRROR_PATH gets no
+ * directory; its charges go to its nearest ancestor that has one.
+ */
+#define EACCT_MAX_DEPTH		256
+#define EACCT_MAX_MIRROR_PATH	32768
+
 struct cgroup;
 
 extern struct mutex eacct_write_mutex;
@@ -48,6 +58,7 @@ struct eacct_stats {
 	atomic64_t processes_dropped;
 	atomic64_t mirror_errors;
 	atomic64_t records_unmirrored;
+	atomic64_t records_unresolved;
 	u64 last_seq;			/* under eacct_mutex */
 };
 
@@ -73,7 +84,8 @@ struct eacct_cgroup {
 	struct cgroup *cgrp;		/* referenced until it is removed */
 	const char *name;		/* the cgroup's own name; NULL for root */
 	u64 id;
-	unsigned int depth;		/* 0 for the root */
+	unsigned int depth;		/* 0 for the root: its cgroup's level */
+	unsigned int path_len;		/* of its directory under /sys */
 	atomic64_t energy_uj[EACCT_NR_CLASSES];
 	atomic64_t carbon_ug;
 	u64 budget_ug;			/* 0: none; under eacct_mutex */
@@ -144,7 +156,7 @@ int eacct_process_init(void);
 void eacct_process_exit(void);
 int eacct_process_prepare(const struct eacct_process_record *recs, u32 nr,
 			  struct eacct_process_batch **out);
-void eacct_process_commit(struct eacct_process_batch *pb);
+void eacct_process_commit(struct eacct_process_batch *pb, u64 seq);
 void eacct_process_abort(struct eacct_process_batch *pb);
 void eacct_process_sync(void);
 unsigned int eacct_process_count(void);

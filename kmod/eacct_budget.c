@@ -13,6 +13,7 @@
  */
 #include <linux/capability.h>
 #include <linux/kobject.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
@@ -99,9 +100,13 @@ static void eacct_budget_check(struct eacct_cgroup *cg)
 void eacct_budget_check_all(void)
 {
 	struct eacct_cgroup *cg;
+	unsigned int n = 0;
 
-	list_for_each_entry(cg, &eacct_budget_list, budget_node)
+	list_for_each_entry(cg, &eacct_budget_list, budget_node) {
 		eacct_budget_check(cg);
+		if (!(++n % 256))
+			cond_resched();
+	}
 }
 
 /*
@@ -273,9 +278,18 @@ static struct attribute *eacct_budget_attrs[] = {
 	NULL,
 };
 
+/* The root cgroup's budget speaks of the node's energy: node_readable. */
+static umode_t eacct_budget_attr_visible(struct kobject *kobj,
+					 struct attribute *attr, int n)
+{
+	if (to_eacct_cgroup(kobj) == eacct_cgroup_root())
+		return eacct_node_attr_visible(kobj, attr, n);
+	return eacct_attr_visible(kobj, attr, n);
+}
+
 const struct attribute_group eacct_budget_group = {
 	.attrs = eacct_budget_attrs,
-	.is_visible = eacct_attr_visible,
+	.is_visible = eacct_budget_attr_visible,
 };
 
 /* budgets/ is a kobject of eacct's kset, the one that sends uevents. */

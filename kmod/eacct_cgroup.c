@@ -18,10 +18,11 @@
  * get one '%' in front: the mapping is one to one, and no live name can
  * take the form "%<digits>".
  *
- * An entry that cannot be made (max_cgroups reached, no memory, a name
- * still held by a sibling not yet known removed) is no error for the
- * batch: its charges go to the nearest ancestor that has an entry, and
- * stats/records_unmirrored counts them.
+ * An entry that cannot be made (max_cgroups reached, no memory, deeper
+ * than EACCT_MAX_DEPTH, a name longer than NAME_MAX, a path longer than
+ * EACCT_MAX_MIRROR_PATH) is no error for the batch: its charges go to the
+ * nearest ancestor that has an entry, and stats/records_unmirrored counts
+ * them.
  *
  * Removal: each entry holds a reference on its cgroup, and the periodic
  * sync notices the cgroup dying. The entry then leaves the live tree for
@@ -325,6 +326,7 @@ static void eacct_forgotten_clear(void)
 	list_for_each_entry_safe(f, tmp, &eacct_forgotten_list, node) {
 		hash_del(&f->hash_node);
 		kfree(f);
+		cond_resched();
 	}
 	INIT_LIST_HEAD(&eacct_forgotten_list);
 	eacct_nr_forgotten = 0;
@@ -445,6 +447,7 @@ void eacct_cgroup_reap(struct list_head *reap)
 			cgroup_put(cg->cgrp);
 		cg->cgrp = NULL;
 		kobject_put(&cg->kobj);
+		cond_resched();
 	}
 }
 
@@ -523,15 +526,20 @@ static int eacct_cgroup_clear_name(struct eacct_cgroup *parent,
 	return -EEXIST;
 }
 
-/* Evict the oldest removed entry without children; false if none. */
-static bool eacct_cgroup_evict_oldest(struct list_head *reap)
+/*
+ * Evict the oldest removed entry without children, other than @keep (the
+ * entry a new one is about to be linked under: it may be a removed one
+ * still childless); false if there is none.
+ */
+static bool eacct_cgroup_evict_oldest(struct eacct_cgroup *keep,
+				      struct list_head *reap)
 {
 	struct eacct_cgroup *cg;
 	bool found = false;
 
 	mutex_lock(&eacct_mutex);
 	list_for_each_entry(cg, &eacct_removed_list, removed_node) {
-		if (list_empty(&cg->children)) {
+		if (cg != keep && list_empty(&cg->children)) {
 			eacct_cgroup_evict(cg, reap);
 			found = true;
 			break;
@@ -552,12 +560,13 @@ static struct eacct_cgroup *eacct_cgroup_create(struct cgroup *cgrp,
 	struct cgroup *up = cgroup_parent(cgrp);
 	struct eacct_cgroup *cg;
 	bool dying = eacct_cgroup_gone(cgrp);
+	unsigned int path_len;
 	const char *name;
 	char *kname;
 	int len, err;
 
 	if (eacct_nr_cgroups >= eacct_max_cgroups &&
-	    !eacct_cgroup_evict_oldest(reap))
+	    !eacct_cgroup_evict_oldest(parent, reap))
 		return ERR_PTR(-ENOSPC);
 	/* "/<name>": the path from the parent, never cut short here. */
 	len = kernfs_path_from_node(cgrp->kn, up->kn, eacct_name_buf,
@@ -566,6 +575,11 @@ static struct eacct_cgroup *eacct_cgroup_create(struct cgroup *cgrp,
 	    eacct_name_buf[0] != '/')
 		return ERR_PTR(-ENAMETOOLONG);
 	name = eacct_name_buf + 1;
+	/* One more for a '%'; the directory's path ends in "/<name>". */
+	path_len = parent->path_len + 2 + (len - 1);
+	if (len - 1 > NAME_MAX || path_len > EACCT_MAX_MIRROR_PATH ||
+	    parent->depth >= EACCT_MAX_DEPTH)
+		return ERR_PTR(-ENAMETOOLONG);
 
 	cg = kmem_cache_zalloc(eacct_cgroup_cache, GFP_KERNEL_ACCOUNT);
 	if (!cg)
@@ -583,6 +597,7 @@ static struct eacct_cgroup *eacct_cgroup_create(struct cgroup *cgrp,
 	cg->id = cgroup_id(cgrp);
 	cg->parent = parent;
 	cg->depth = parent->depth + 1;
+	cg->path_len = path_len;
 	kobject_init(&cg->kobj, &eacct_cgroup_ktype);
 	eacct_kobj_created();
 	/* No uevents: their size would follow names a tenant chooses. */
@@ -637,14 +652,22 @@ static struct eacct_cgroup *eacct_cgroup_create(struct cgroup *cgrp,
 struct eacct_cgroup *eacct_cgroup_mirror(struct cgroup *cgrp,
 					 struct list_head *reap)
 {
-	struct eacct_cgroup *parent, *cg;
+	struct eacct_cgroup *parent = NULL, *cg;
 	struct cgroup **missing;
-	struct cgroup *pos;
-	unsigned int n = 0;
+	struct cgroup *top = cgrp, *pos;
+	unsigned int n = 0, i;
 
 	lockdep_assert_held(&eacct_write_mutex);
-	/* The cgroups without an entry, from @cgrp up. */
-	for (pos = cgrp; pos; pos = cgroup_parent(pos), n++) {
+	cg = eacct_cgroup_find(cgroup_id(cgrp));
+	if (cg)
+		return cg;
+	/* Deeper than the mirror goes: its ancestor at that depth stands in. */
+	if (cgrp->level > EACCT_MAX_DEPTH) {
+		top = cgroup_ancestor(cgrp, EACCT_MAX_DEPTH);
+		atomic64_inc(&eacct_stats.mirror_errors);
+	}
+	/* The cgroups without an entry, from @top up: EACCT_MAX_DEPTH at most. */
+	for (pos = top; pos; pos = cgroup_parent(pos), n++) {
 		parent = eacct_cgroup_find(cgroup_id(pos));
 		if (parent)
 			break;
@@ -662,9 +685,8 @@ struct eacct_cgroup *eacct_cgroup_mirror(struct cgroup *cgrp,
 		return parent;
 	}
 	missing = (struct cgroup **)eacct_chain;
-	for (n = 0, pos = cgrp; !eacct_cgroup_find(cgroup_id(pos));
-	     pos = cgroup_parent(pos))
-		missing[n++] = pos;
+	for (i = 0, pos = top; i < n; i++, pos = cgroup_parent(pos))
+		missing[i] = pos;
 
 	while (n--) {
 		cg = eacct_cgroup_create(missing[n], parent, reap);
@@ -711,7 +733,7 @@ void eacct_cgroup_charge(struct eacct_cgroup *cg, unsigned int class,
  */
 static void eacct_cgroup_expire(struct list_head *reap)
 {
-	unsigned long keep = msecs_to_jiffies(eacct_retain_secs * 1000UL);
+	unsigned long keep = (unsigned long)eacct_retain_secs * HZ;
 	struct eacct_cgroup *cg, *tmp;
 	bool progress = true;
 
@@ -841,6 +863,7 @@ int eacct_cgroup_init(void)
 	eacct_root->cgrp = &cgrp_dfl_root.cgrp;
 	eacct_root->id = cgroup_id(eacct_root->cgrp);
 	eacct_root->name = NULL;	/* it has no name of its own */
+	eacct_root->path_len = sizeof("/kernel/eacct/cgroups") - 1;
 	kobject_init(&eacct_root->kobj, &eacct_cgroup_ktype);
 	eacct_kobj_created();
 	eacct_root->kobj.uevent_suppress = 1;
@@ -885,6 +908,7 @@ void eacct_cgroup_exit(void)
 		parent = cg->parent;
 		eacct_cgroup_unlink(cg, &reap);
 		cg = parent;
+		cond_resched();
 	}
 	eacct_forgotten_clear();
 	mutex_unlock(&eacct_mutex);

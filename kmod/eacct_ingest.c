@@ -13,6 +13,11 @@
  *    Nothing in this step refuses the batch: a cgroup that cannot be
  *    mirrored has its charges land on its nearest mirrored ancestor.
  *
+ * No cgroup's name, number or existence refuses a batch: an id that is
+ * neither tracked, remembered nor a live cgroup (one removed before any
+ * batch named it) is charged to the root, every cgroup's ancestor, and
+ * counted in stats/records_unresolved.
+ *
  * Sequence numbers only go up, by at most EACCT_MAX_SEQ_STEP: a writer
  * that restarts and replays its last batch gets -EALREADY instead of
  * counting the energy twice, and no batch can use the sequence up.
@@ -42,7 +47,7 @@ struct eacct_batch {
 /* A cgroup id of the batch that the module did not track yet. */
 struct eacct_new_cgroup {
 	u64 id;
-	struct cgroup *cgrp;		/* referenced */
+	struct cgroup *cgrp;		/* referenced; NULL: no such cgroup */
 	struct eacct_cgroup *entry;	/* where its charges go, once mirrored */
 };
 
@@ -221,22 +226,27 @@ static int eacct_new_cmp(const void *a, const void *b)
 			     &((const struct eacct_new_cgroup *)b)->id);
 }
 
-/* Where the charges of @id go: a tracked entry, or a new cgroup's. */
+/*
+ * Where the charges of @id go: a tracked entry, or a new cgroup's; *found
+ * false for an id that names no cgroup (charged to the root).
+ */
 static struct eacct_cgroup *eacct_batch_target(u64 id,
 					       struct eacct_new_cgroup *news,
-					       size_t nr_news)
+					       size_t nr_news, bool *found)
 {
 	struct eacct_new_cgroup key = { .id = id }, *n;
 	struct eacct_cgroup *cg = eacct_cgroup_lookup(id);
 
+	*found = true;
 	if (cg)
 		return cg;
 	n = bsearch(&key, news, nr_news, sizeof(*news), eacct_new_cmp);
+	*found = n && n->cgrp;
 	/*
 	 * Resolved before, so one of the two: unless making room for a new
 	 * entry evicted its own and the memory of where it went failed.
 	 */
-	return n ? n->entry : eacct_cgroup_root();
+	return n && n->entry ? n->entry : eacct_cgroup_root();
 }
 
 static void eacct_news_put(struct eacct_new_cgroup *news, size_t nr)
@@ -244,14 +254,15 @@ static void eacct_news_put(struct eacct_new_cgroup *news, size_t nr)
 	size_t i;
 
 	for (i = 0; i < nr; i++)
-		cgroup_put(news[i].cgrp);
+		if (news[i].cgrp)
+			cgroup_put(news[i].cgrp);
 	kvfree(news);
 }
 
 /*
  * The batch's cgroup ids that the module does not track, resolved to
- * live cgroups, each once. An id that is neither tracked, remembered nor
- * a live cgroup refuses the batch with -ENOENT.
+ * live cgroups, each once; one that names no live cgroup keeps a NULL
+ * cgroup and is charged to the root.
  */
 static int eacct_batch_resolve(const struct eacct_batch *b,
 			       struct eacct_new_cgroup **out, size_t *nr_out)
@@ -260,7 +271,6 @@ static int eacct_batch_resolve(const struct eacct_batch *b,
 	struct eacct_new_cgroup *news;
 	size_t n = 0, k, i;
 	u64 *ids, id;
-	int err = 0;
 
 	*out = NULL;
 	*nr_out = 0;
@@ -273,6 +283,8 @@ static int eacct_batch_resolve(const struct eacct_batch *b,
 		id = i < nr_cg ? b->cgr[i].cgroup_id : b->pr[i - nr_cg].cgroup_id;
 		if (!eacct_cgroup_lookup(id))
 			ids[n++] = id;
+		if (!(i % 1024))
+			cond_resched();
 	}
 	sort(ids, n, sizeof(*ids), eacct_u64_cmp, NULL);
 	for (i = 0, k = 0; i < n; i++)
@@ -287,18 +299,10 @@ static int eacct_batch_resolve(const struct eacct_batch *b,
 	for (i = 0; i < n; i++) {
 		news[i].id = ids[i];
 		news[i].cgrp = eacct_cgroup_get(ids[i]);
-		if (!news[i].cgrp) {
-			err = -ENOENT;
-			break;
-		}
 		if (!(i % 64))
 			cond_resched();
 	}
 	kvfree(ids);
-	if (err) {
-		eacct_news_put(news, i);
-		return err;
-	}
 	*out = news;
 	*nr_out = n;
 	return 0;
@@ -360,12 +364,14 @@ static void eacct_batch_apply(const struct eacct_batch *b,
 			      struct list_head *reap)
 {
 	const struct eacct_cgroup_record *r;
+	u64 unmirrored = 0, unresolved = 0;
 	struct eacct_cgroup *cg;
-	u64 unmirrored = 0;
+	bool found;
 	size_t i;
 
 	for (i = 0; i < nr_news; i++) {
-		news[i].entry = eacct_cgroup_mirror(news[i].cgrp, reap);
+		if (news[i].cgrp)
+			news[i].entry = eacct_cgroup_mirror(news[i].cgrp, reap);
 		if (!(i % 64))
 			cond_resched();
 	}
@@ -374,20 +380,25 @@ static void eacct_batch_apply(const struct eacct_batch *b,
 	for (i = 0; i < b->hdr.nr_cgroup_records; i++) {
 		r = &b->cgr[i];
 		if (!(r->flags & EACCT_RECORD_IDLE)) {
-			cg = eacct_batch_target(r->cgroup_id, news, nr_news);
-			if (cg->id != r->cgroup_id)
+			cg = eacct_batch_target(r->cgroup_id, news, nr_news, &found);
+			if (!found)
+				unresolved++;
+			else if (cg->id != r->cgroup_id)
 				unmirrored++;
 			eacct_cgroup_charge(cg, EACCT_DOMAIN_CLASS(r->domain),
 					    r->energy_uj, r->carbon_ug);
 		}
 		eacct_domain_charge(r->domain, r->energy_uj, r->carbon_ug,
 				    r->flags & EACCT_RECORD_IDLE);
+		if (!(i % 1024))
+			cond_resched();
 	}
-	eacct_process_commit(pb);
+	eacct_process_commit(pb, b->hdr.seq);
 	WRITE_ONCE(eacct_stats.last_seq, b->hdr.seq);
 	eacct_budget_check_all();
 	mutex_unlock(&eacct_mutex);
 	atomic64_add(unmirrored, &eacct_stats.records_unmirrored);
+	atomic64_add(unresolved, &eacct_stats.records_unresolved);
 	eacct_domain_publish();
 }
 
@@ -436,15 +447,19 @@ static ssize_t eacct_dev_write(struct file *file, const char __user *ubuf,
 
 	/* The opener's credentials and ours: a passed fd grants nothing. */
 	if (!file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN) ||
-	    !capable(CAP_SYS_ADMIN))
+	    !capable(CAP_SYS_ADMIN)) {
+		atomic64_inc(&eacct_stats.batches_rejected);
 		return -EPERM;
+	}
 	if (len > EACCT_BATCH_MAX_BYTES) {
 		atomic64_inc(&eacct_stats.batches_rejected);
 		return -EMSGSIZE;
 	}
 	buf = vmemdup_user(ubuf, len);
-	if (IS_ERR(buf))
+	if (IS_ERR(buf)) {
+		atomic64_inc(&eacct_stats.batches_rejected);
 		return PTR_ERR(buf);
+	}
 
 	err = eacct_batch_parse(buf, len, &b);
 	if (!err)

@@ -62,7 +62,7 @@ MODULE_PARM_DESC(max_processes,
 static unsigned int eacct_sync_ms = 1000;
 module_param_named(sync_ms, eacct_sync_ms, uint, 0644);
 MODULE_PARM_DESC(sync_ms,
-		 "Milliseconds between checks for renamed and removed cgroups (default: 1000)");
+		 "Milliseconds between checks for removed cgroups and exited processes (default: 1000)");
 
 /**
  * eacct_attr_visible() - mode of a cgroup counter or budget file
@@ -182,6 +182,7 @@ EACCT_STAT_ATTR(processes, eacct_process_count());
 EACCT_STAT_ATTR(processes_dropped, atomic64_read(&eacct_stats.processes_dropped));
 EACCT_STAT_ATTR(mirror_errors, atomic64_read(&eacct_stats.mirror_errors));
 EACCT_STAT_ATTR(records_unmirrored, atomic64_read(&eacct_stats.records_unmirrored));
+EACCT_STAT_ATTR(records_unresolved, atomic64_read(&eacct_stats.records_unresolved));
 
 static struct attribute *eacct_stats_attrs[] = {
 	&eacct_stat_batches_applied.attr,
@@ -192,6 +193,7 @@ static struct attribute *eacct_stats_attrs[] = {
 	&eacct_stat_processes_dropped.attr,
 	&eacct_stat_mirror_errors.attr,
 	&eacct_stat_records_unmirrored.attr,
+	&eacct_stat_records_unresolved.attr,
 	NULL,
 };
 

@@ -18,8 +18,16 @@
  * capability and uid rules are applied here and LSMs are not asked: the
  * result is never wider than ptrace's own.
  *
+ * A record for a process that is gone lands on its row only if that
+ * process was still alive after the previous batch (its last interval's
+ * records arrive once it is gone); otherwise it makes a row of its own, so
+ * a pid number reused by a short-lived process of someone else never
+ * merges into an old row.
+ *
  * Rows are indexed by a serial number in an xarray, in the order made, so
- * that a reader resumes at its position in O(log n).
+ * that a reader resumes at its position in O(log n). A reader copies each
+ * row it may see under eacct_mutex and lets go of the mutex every few
+ * dozen rows it may not: no reader holds ingest up for long.
  */
 #include <linux/cred.h>
 #include <linux/hashtable.h>
@@ -56,6 +64,7 @@ struct eacct_process {
 	u64 energy_uj[EACCT_NR_CLASSES];
 	u64 carbon_ug;
 	unsigned long exited_at;	/* jiffies; valid when exited */
+	u64 alive_seq;			/* last batch after which it lived */
 	bool exited;
 	bool dumpable;			/* as last seen alive */
 	u32 tgid;
@@ -108,17 +117,29 @@ static bool eacct_process_gone(const struct eacct_process *p)
 }
 
 /*
- * The row a record for @tgid charges: the one holding @pid, or with no
- * live process behind @tgid any more, the newest row of a gone process.
+ * The row a record for @tgid charges: the one holding @pid; with no live
+ * process behind @tgid, the newest row of a gone process if that process
+ * was seen alive after the batch before this one was applied (@prev is
+ * that batch's sequence number): these are its last interval's records.
+ * Else none.
  */
-static struct eacct_process *eacct_process_find(u32 tgid, struct pid *pid)
+static struct eacct_process *eacct_process_find(u32 tgid, struct pid *pid,
+						u64 prev)
 {
 	struct eacct_process *p;
 
 	/* New rows are added at the head of a chain: newest first. */
-	hash_for_each_possible(eacct_process_hash, p, hash_node, tgid)
-		if (p->tgid == tgid && (pid ? p->pid == pid : eacct_process_gone(p)))
-			return p;
+	hash_for_each_possible(eacct_process_hash, p, hash_node, tgid) {
+		if (p->tgid != tgid)
+			continue;
+		if (pid) {
+			if (p->pid == pid)
+				return p;
+			continue;
+		}
+		if (eacct_process_gone(p))
+			return p->pid && p->alive_seq >= prev ? p : NULL;
+	}
 	return NULL;
 }
 
@@ -148,23 +169,44 @@ static void eacct_process_mark_exited(struct eacct_process *p)
 /* Evict exited rows past retention or beyond retain_max_processes. */
 static void eacct_process_expire(void)
 {
-	unsigned long keep = msecs_to_jiffies(eacct_retain_secs * 1000UL);
+	unsigned long keep = (unsigned long)eacct_retain_secs * HZ;
 	struct eacct_process *p, *tmp;
+	unsigned int n = 0;
 
 	list_for_each_entry_safe(p, tmp, &eacct_exited_list, exited_node) {
 		if (eacct_nr_exited <= eacct_retain_max_processes &&
 		    time_before(jiffies, p->exited_at + keep))
 			break;
 		eacct_process_free(p);
+		if (!(++n % 256))
+			cond_resched();
 	}
 }
 
-/* Remember who may read the row: the process's credentials, if alive. */
-static void eacct_process_see(struct eacct_process *p)
+/*
+ * Dumpable as ptrace judges it (task_still_dumpable()): by its mm, or
+ * once that is gone (a zombie, an exiting leader), by what exit_mm() kept.
+ */
+static bool eacct_task_dumpable(struct task_struct *task)
+{
+	bool dumpable;
+
+	task_lock(task);
+	dumpable = task->mm ? get_dumpable(task->mm) == SUID_DUMP_USER :
+			      task->user_dumpable;
+	task_unlock(task);
+	return dumpable;
+}
+
+/*
+ * Remember who may read the row: the process's credentials, if it is
+ * alive, and that it was after batch @seq.
+ */
+static void eacct_process_see(struct eacct_process *p, u64 seq)
 {
 	const struct cred *cred = NULL;
 	struct task_struct *task;
-	bool dumpable = true;
+	bool dumpable;
 
 	if (!p->pid)
 		return;
@@ -172,15 +214,13 @@ static void eacct_process_see(struct eacct_process *p)
 	if (!task)
 		return;
 	cred = get_task_cred(task);
-	task_lock(task);
-	if (task->mm)
-		dumpable = get_dumpable(task->mm) == SUID_DUMP_USER;
-	task_unlock(task);
+	dumpable = eacct_task_dumpable(task);
 	put_task_struct(task);
 	if (p->cred)
 		put_cred(p->cred);
 	p->cred = cred;
 	p->dumpable = dumpable;
+	p->alive_seq = seq;
 }
 
 static int eacct_record_cmp(const void *a, const void *b, const void *priv)
@@ -256,8 +296,9 @@ int eacct_process_prepare(const struct eacct_process_record *recs, u32 nr,
 	struct eacct_process_batch *pb;
 	struct eacct_process_group *grp;
 	struct pid *pid;
+	int err = 0;
 	u32 i, g;
-	int err;
+	u64 prev;
 
 	*out = NULL;
 	if (!nr)
@@ -285,24 +326,34 @@ int eacct_process_prepare(const struct eacct_process_record *recs, u32 nr,
 		grp->first = i;
 		grp->count = 1;
 	}
+	/* Rows change only under eacct_write_mutex, which the caller holds. */
+	mutex_lock(&eacct_mutex);
+	prev = eacct_stats.last_seq;
 	for (g = 0; g < pb->nr_groups; g++) {
 		grp = &pb->groups[g];
 		pid = eacct_pid_get(recs[pb->order[grp->first]].tgid);
-		mutex_lock(&eacct_mutex);
-		grp->row = eacct_process_find(recs[pb->order[grp->first]].tgid, pid);
-		mutex_unlock(&eacct_mutex);
+		grp->row = eacct_process_find(recs[pb->order[grp->first]].tgid, pid,
+					      prev);
 		put_pid(pid);
-		if (!grp->row) {
-			grp->row = kzalloc(sizeof(*grp->row), GFP_KERNEL_ACCOUNT);
-			grp->fresh = grp->row;
-		}
 		err = eacct_process_sum(pb, grp);
-		if (err) {
-			eacct_process_abort(pb);
-			return err;
-		}
+		if (err)
+			break;
 		if (!(g % 256))
 			cond_resched();
+	}
+	mutex_unlock(&eacct_mutex);
+	for (g = 0; !err && g < pb->nr_groups; g++) {
+		grp = &pb->groups[g];
+		if (grp->row)
+			continue;
+		grp->row = kzalloc(sizeof(*grp->row), GFP_KERNEL_ACCOUNT);
+		grp->fresh = grp->row;
+		if (!(g % 256))
+			cond_resched();
+	}
+	if (err) {
+		eacct_process_abort(pb);
+		return err;
 	}
 	*out = pb;
 	return 0;
@@ -314,17 +365,17 @@ static bool eacct_process_add(struct eacct_process *p, u32 tgid)
 	struct eacct_process *old;
 	struct pid *pid;
 
-	if (eacct_nr_processes >= eacct_max_processes) {
-		old = list_first_entry_or_null(&eacct_exited_list,
-					       struct eacct_process, exited_node);
-		if (!old)
-			return false;
-		eacct_process_free(old);
-	}
+	old = list_first_entry_or_null(&eacct_exited_list, struct eacct_process,
+				       exited_node);
+	if (eacct_nr_processes >= eacct_max_processes && !old)
+		return false;
+	/* The slot first: no row is evicted for one that cannot be stored. */
 	p->serial = eacct_next_serial;
 	if (xa_err(xa_store(&eacct_rows, p->serial, p, GFP_KERNEL_ACCOUNT)))
 		return false;
 	eacct_next_serial++;
+	if (eacct_nr_processes >= eacct_max_processes)
+		eacct_process_free(old);
 	pid = eacct_pid_get(tgid);
 	p->tgid = tgid;
 	p->pid = pid;
@@ -338,10 +389,11 @@ static bool eacct_process_add(struct eacct_process *p, u32 tgid)
 /**
  * eacct_process_commit() - apply a prepared batch's process records
  * @pb: from eacct_process_prepare(); freed here
+ * @seq: the batch's sequence number
  *
  * Context: eacct_write_mutex and eacct_mutex held.
  */
-void eacct_process_commit(struct eacct_process_batch *pb)
+void eacct_process_commit(struct eacct_process_batch *pb, u64 seq)
 {
 	const struct eacct_process_record *rec;
 	struct eacct_process_group *grp;
@@ -381,7 +433,9 @@ void eacct_process_commit(struct eacct_process_batch *pb)
 			for (class = 0; class < EACCT_NR_CLASSES; class++)
 				p->energy_uj[class] += grp->energy_uj[class];
 			p->carbon_ug += grp->carbon_ug;
-			eacct_process_see(p);
+			eacct_process_see(p, seq);
+			if (!(g % 256))
+				cond_resched();
 		}
 	}
 	eacct_process_abort(pb);
@@ -398,9 +452,14 @@ void eacct_process_sync(void)
 	unsigned long serial;
 
 	mutex_lock(&eacct_mutex);
-	xa_for_each(&eacct_rows, serial, p)
+	xa_for_each(&eacct_rows, serial, p) {
 		if (!p->exited && eacct_process_gone(p))
 			eacct_process_mark_exited(p);
+		else if (!p->exited)
+			p->alive_seq = eacct_stats.last_seq;
+		if (!(serial % 256))
+			cond_resched();
+	}
 	eacct_process_expire();
 	mutex_unlock(&eacct_mutex);
 }
@@ -410,12 +469,24 @@ unsigned int eacct_process_count(void)
 	return READ_ONCE(eacct_nr_processes);
 }
 
+/* One row as a reader gets it: copied under eacct_mutex. */
+struct eacct_process_view {
+	unsigned long serial;
+	pid_t nr;			/* in the reader's pid namespace */
+	bool exited;
+	u64 cgroup_id;
+	u64 energy_uj[EACCT_NR_CLASSES];
+	u64 carbon_ug;
+	char comm[EACCT_COMM_LEN];
+};
+
 /* What the opener of /proc/eacct/processes may see. */
 struct eacct_process_reader {
 	struct pid_namespace *pid_ns;	/* of the /proc it was opened in */
 	const struct cred *cred;	/* the opener's */
 	u64 cgns_root_id;		/* the opener's cgroup namespace root */
-	bool see_all;			/* CAP_SYS_PTRACE in the initial ns */
+	bool see_all;			/* CAP_SYS_PTRACE and DAC in the initial ns */
+	struct eacct_process_view view;
 	char path[PATH_MAX];		/* the cgroup column */
 };
 
@@ -432,6 +503,18 @@ static bool eacct_cred_ns_capable(const struct cred *cred,
 			return true;
 		ns = ns->parent;
 	}
+}
+
+/*
+ * What reading another user's /proc/<pid>/io takes: ptrace's capability,
+ * and past the file's mode (0400, the process's owner), a DAC one.
+ */
+static bool eacct_cred_may_read_others(const struct cred *cred,
+				       struct user_namespace *ns)
+{
+	return eacct_cred_ns_capable(cred, ns, CAP_SYS_PTRACE) &&
+	       (eacct_cred_ns_capable(cred, ns, CAP_DAC_READ_SEARCH) ||
+		eacct_cred_ns_capable(cred, ns, CAP_DAC_OVERRIDE));
 }
 
 /* __ptrace_may_access()'s uid rule for PTRACE_MODE_FSCREDS. */
@@ -465,73 +548,101 @@ static bool eacct_process_visible(struct eacct_process_reader *r,
 	task = pid_task(p->pid, PIDTYPE_TGID);
 	if (task) {
 		tcred = __task_cred(task);
-		task_lock(task);
-		dumpable = !task->mm || get_dumpable(task->mm) == SUID_DUMP_USER;
-		task_unlock(task);
+		dumpable = eacct_task_dumpable(task);
 	} else {
 		tcred = p->cred;
 		dumpable = p->dumpable;
 	}
+	/* Not dumpable: CAP_SYS_PTRACE in the initial namespace (see_all). */
 	ok = tcred && dumpable &&
 	     (eacct_same_ids(r->cred, tcred) ||
-	      eacct_cred_ns_capable(r->cred, tcred->user_ns, CAP_SYS_PTRACE));
+	      eacct_cred_may_read_others(r->cred, tcred->user_ns));
 	rcu_read_unlock();
 	return ok;
 }
 
-static void *eacct_process_seq_start(struct seq_file *m, loff_t *pos)
+/*
+ * The first row from serial *pos on that the reader may see, copied into
+ * r->view; NULL at the end. eacct_mutex is let go every 64 rows skipped.
+ */
+static void *eacct_process_next_visible(struct eacct_process_reader *r,
+					loff_t *pos)
 {
+	struct eacct_process_view *v = &r->view;
 	unsigned long serial = *pos;
+	struct eacct_process *p;
+	struct eacct_cgroup *cg;
+	unsigned int skipped = 0;
+	bool found = false;
+	pid_t nr;
 
 	mutex_lock(&eacct_mutex);
+	while ((p = xa_find(&eacct_rows, &serial, ULONG_MAX, XA_PRESENT))) {
+		if (eacct_process_visible(r, p, &nr)) {
+			found = true;
+			break;
+		}
+		serial++;
+		if (!(++skipped % 64)) {
+			mutex_unlock(&eacct_mutex);
+			cond_resched();
+			mutex_lock(&eacct_mutex);
+		}
+	}
+	if (found) {
+		v->serial = serial;
+		v->nr = nr;
+		v->exited = p->exited || eacct_process_gone(p);
+		v->cgroup_id = p->cgroup_id;
+		memcpy(v->energy_uj, p->energy_uj, sizeof(v->energy_uj));
+		v->carbon_ug = p->carbon_ug;
+		memcpy(v->comm, p->comm, sizeof(v->comm));
+		cg = eacct_cgroup_find(p->cgroup_id);
+		if (!cg || eacct_cgroup_path(cg, r->cgns_root_id, r->path,
+					     sizeof(r->path)))
+			strscpy(r->path, "?", sizeof(r->path));
+	}
+	mutex_unlock(&eacct_mutex);
+	/* Where to look next time, even if this row goes meanwhile. */
+	*pos = found ? serial : max_t(unsigned long, serial, *pos);
+	return found ? v : NULL;
+}
+
+static void *eacct_process_seq_start(struct seq_file *m, loff_t *pos)
+{
 	if (!*pos)
 		return SEQ_START_TOKEN;
-	return xa_find(&eacct_rows, &serial, ULONG_MAX, XA_PRESENT);
+	return eacct_process_next_visible(m->private, pos);
 }
 
 static void *eacct_process_seq_next(struct seq_file *m, void *v, loff_t *pos)
 {
-	unsigned long start, serial;
-	void *next;
+	struct eacct_process_reader *r = m->private;
 
-	start = v == SEQ_START_TOKEN ? 1 : ((struct eacct_process *)v)->serial + 1;
-	serial = start;
-	next = xa_find(&eacct_rows, &serial, ULONG_MAX, XA_PRESENT);
-	/* Resume at the next row, even if this one goes meanwhile. */
-	*pos = next ? serial : start;
-	return next;
+	*pos = v == SEQ_START_TOKEN ? 1 : r->view.serial + 1;
+	return eacct_process_next_visible(r, pos);
 }
 
 static void eacct_process_seq_stop(struct seq_file *m, void *v)
 {
-	mutex_unlock(&eacct_mutex);
 }
 
 static int eacct_process_seq_show(struct seq_file *m, void *v)
 {
 	struct eacct_process_reader *r = m->private;
-	struct eacct_process *p = v;
-	struct eacct_cgroup *cg;
-	pid_t nr;
+	struct eacct_process_view *row = v;
 
 	if (v == SEQ_START_TOKEN) {
 		seq_puts(m, "pid comm state cgroup_id cgroup cpu_energy_uj dram_energy_uj gpu_energy_uj carbon_ug\n");
 		return 0;
 	}
-	if (!eacct_process_visible(r, p, &nr))
-		return SEQ_SKIP;
-	cg = eacct_cgroup_find(p->cgroup_id);
-	if (!cg || eacct_cgroup_path(cg, r->cgns_root_id, r->path, sizeof(r->path)))
-		strscpy(r->path, "?", sizeof(r->path));
-
-	seq_printf(m, "%d ", nr);
-	seq_escape(m, p->comm[0] ? p->comm : "?", " \t\n\\");
-	seq_printf(m, " %s %llu ", p->exited || eacct_process_gone(p) ?
-		   "exited" : "live", p->cgroup_id);
+	seq_printf(m, "%d ", row->nr);
+	seq_escape(m, row->comm[0] ? row->comm : "?", " \t\n\\");
+	seq_printf(m, " %s %llu ", row->exited ? "exited" : "live", row->cgroup_id);
 	seq_escape(m, r->path, " \t\n\\");
 	seq_printf(m, " %llu %llu %llu %llu\n",
-		   p->energy_uj[EACCT_CLASS_CPU], p->energy_uj[EACCT_CLASS_DRAM],
-		   p->energy_uj[EACCT_CLASS_GPU], p->carbon_ug);
+		   row->energy_uj[EACCT_CLASS_CPU], row->energy_uj[EACCT_CLASS_DRAM],
+		   row->energy_uj[EACCT_CLASS_GPU], row->carbon_ug);
 	return 0;
 }
 
@@ -552,7 +663,7 @@ static int eacct_process_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	r->pid_ns = proc_pid_ns(inode->i_sb);
 	r->cred = file->f_cred;
-	r->see_all = eacct_cred_ns_capable(r->cred, &init_user_ns, CAP_SYS_PTRACE);
+	r->see_all = eacct_cred_may_read_others(r->cred, &init_user_ns);
 	cgns_root = current->nsproxy->cgroup_ns->root_cset->dfl_cgrp;
 	/* The real root needs no prefix to strip. */
 	r->cgns_root_id = cgroup_parent(cgns_root) ? cgroup_id(cgns_root) : 0;
@@ -588,8 +699,10 @@ void eacct_process_exit(void)
 	/* proc_remove() waits for readers in flight. */
 	proc_remove(eacct_proc_dir);
 	mutex_lock(&eacct_mutex);
-	xa_for_each(&eacct_rows, serial, p)
+	xa_for_each(&eacct_rows, serial, p) {
 		eacct_process_free(p);
+		cond_resched();
+	}
 	mutex_unlock(&eacct_mutex);
 	xa_destroy(&eacct_rows);
 }

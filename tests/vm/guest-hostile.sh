@@ -66,8 +66,8 @@ fi
 # The hostile suite; overflow on a module of its own (it fills counters).
 insmod /eacct.ko
 /abitest setup | grep -E '^(ok|not ok|#)'
-/hostile setup squat maxcg names sequence extensible rollback action order \
-	privacy scale kmem cleanup
+/hostile setup squat maxcg names depth unknown sequence extensible rollback \
+	action order privacy reuse scale stall kmem cleanup
 /abitest cleanup | grep -E '^(ok|not ok)'
 rmmod eacct
 insmod /eacct.ko

@@ -33,6 +33,8 @@
 #include "vmtest.h"
 
 #define HCG CG_ROOT "/hostile"
+/* The documented depth of the mirror (EACCT_MAX_DEPTH in kmod/eacct.h). */
+#define EACCT_MAX_DEPTH 256
 #define HMIR SYS "/cgroups/hostile"
 #define NOBODY 65534
 
@@ -346,13 +348,18 @@ static void test_names(void)
 	    "names: two siblings past PATH_MAX that differ in their last character, each its own");
 	tap(rd_at(mfd[8], "energy_uj") == 3 + 11 + 13 && rd_at(mfd[1], "energy_uj") == 3 + 11 + 13,
 	    "names: their ancestors include them");
+	errs = rd(SYS "/stats/mirror_errors");
 	if (huge_id) {
 		int hfd = openat(mfd[0], huge, O_RDONLY | O_DIRECTORY);
 
-		tap(hfd >= 0 && rd_at(hfd, "id") == huge_id && rd_at(hfd, "energy_uj") == 5,
-		    "names: a %zu-character name mirrored whole", strlen(huge));
-		close(hfd);
+		tap(hfd < 0 && rd_at(mfd[0], "energy_uj") == 3 + 11 + 13 + 5 &&
+		    rd(SYS "/stats/records_unmirrored") == um + 1,
+		    "names: a %zu-character name (past NAME_MAX) gets no directory, charges its parent",
+		    strlen(huge));
+		if (hfd >= 0)
+			close(hfd);
 	}
+	um = rd(SYS "/stats/records_unmirrored");
 	/* path: whole where it fits a page, refused where it does not. */
 	memset(buf, 0, sizeof(buf));
 	n = eacct_file_read(mfd[8], "path", buf, sizeof(buf));
@@ -647,7 +654,7 @@ static void test_rollback(void)
 	uint64_t r1, r2;
 	char *before, *after, path[128];
 	struct eacct_batch b;
-	int err;
+	int i, err;
 
 	/* No sync while the test runs: the batch alone may change things. */
 	quiesce();
@@ -659,14 +666,16 @@ static void test_rollback(void)
 	mkcg(HCG "/R/r");
 	r2 = cg_id(HCG "/R/r");
 
+	/* Refused after its ids were resolved: its sums wrap. */
 	eacct_batch_init(&b, next_seq());
 	eacct_batch_add_cgroup(&b, r2, PKG0, 5, 0);
-	eacct_batch_add_cgroup(&b, 0x7ffffffffff0ULL, PKG0, 5, 0);
+	for (i = 0; i < 18447; i++)
+		eacct_batch_add_cgroup(&b, cg_id(HCG), PKG0, 0, 1000000000000000ULL);
 	before = snapshot();
 	err = batch_write(&b);
 	after = snapshot();
-	tap(err == -ENOENT && !strcmp(before, after) && rd(HMIR "/R/r/id") == r1,
-	    "rollback: a batch refused (ENOENT) with a new cgroup holding a removed one's name changed nothing");
+	tap(err == -EOVERFLOW && !strcmp(before, after) && rd(HMIR "/R/r/id") == r1,
+	    "rollback: a batch refused (EOVERFLOW) with a new cgroup holding a removed one's name changed nothing");
 	free(before);
 	free(after);
 	b.nr_cgroups = 1;
@@ -979,6 +988,49 @@ static void test_privacy(void)
 	kill(nb, SIGKILL);
 	waitpid(nb, &status, 0);
 
+	/*
+	 * A process of nobody's that made itself undumpable and is now a
+	 * zombie (no mm): ptrace refuses it to nobody, so must this table.
+	 */
+	{
+		int zp[2];
+		pid_t holder, zombie = 0;
+
+		if (pipe(zp))
+			return;
+		holder = fork();
+		if (holder == 0) {
+			pid_t z;
+
+			if (setgid(NOBODY) || setuid(NOBODY))
+				_exit(1);
+			prctl(PR_SET_DUMPABLE, 1);
+			z = fork();
+			if (z == 0) {
+				prctl(PR_SET_DUMPABLE, 0);
+				_exit(0);
+			}
+			write(zp[1], &z, sizeof(z));
+			pause();	/* never reaps it */
+			_exit(0);
+		}
+		read(zp[0], &zombie, sizeof(zombie));
+		usleep(200 * 1000);
+		eacct_batch_init(&b, next_seq());
+		eacct_batch_add_process(&b, zombie, c, PKG0, 1, 0, "zombieproc");
+		batch_write(&b);
+		eacct_batch_free(&b);
+		read_as(&nobody, rows, sizeof(rows));
+		tap(!count_rows(rows, "zombieproc"),
+		    "privacy: uid 65534 does not see its own undumpable zombie's row, as ptrace would not");
+		read_as(&root, rows, sizeof(rows));
+		tap(count_rows(rows, "zombieproc") == 1, "privacy: root does");
+		kill(holder, SIGKILL);
+		waitpid(holder, &status, 0);
+		close(zp[0]);
+		close(zp[1]);
+	}
+
 	/* The node's energy is root's alone, as powercap's energy_uj. */
 	if (fork() == 0) {
 		if (setgid(NOBODY) || setuid(NOBODY))
@@ -1091,6 +1143,186 @@ static void test_kmem(void)
 	rmdir(CG_ROOT "/writer");
 }
 
+/* Deeper than EACCT_MAX_DEPTH: the ancestor at that depth stands in. */
+static void test_depth(void)
+{
+	int fd[EACCT_MAX_DEPTH + 48], mfd, next, i, levels, ok = 1;
+	uint64_t um = rd(SYS "/stats/records_unmirrored"), deepest;
+	char buf[64];
+
+	mkcg(HCG "/chain");
+	/* HCG is at level 1, chain at 2: levels 3 to MAX_DEPTH + 40 below it. */
+	levels = EACCT_MAX_DEPTH + 40 - 2;
+	fd[0] = open(HCG "/chain", O_RDONLY | O_DIRECTORY);
+	for (i = 1; i <= levels; i++) {
+		if (mkdirat(fd[i - 1], "d", 0755) && errno != EEXIST)
+			break;
+		fd[i] = openat(fd[i - 1], "d", O_RDONLY | O_DIRECTORY);
+	}
+	levels = i - 1;
+	deepest = id_at(fd[levels - 1], "d");
+	tap(!charge(deepest, PKG0, 7, 0), "depth: a record for a cgroup %d levels deep lands", levels + 2);
+	/* The mirror goes down to EACCT_MAX_DEPTH and stops there. */
+	mfd = open(HMIR "/chain", O_RDONLY | O_DIRECTORY);
+	for (i = 3; mfd >= 0 && i <= EACCT_MAX_DEPTH + 1; i++) {
+		next = openat(mfd, "d", O_RDONLY | O_DIRECTORY);
+		if (i <= EACCT_MAX_DEPTH && next < 0)
+			ok = 0;
+		if (i == EACCT_MAX_DEPTH)
+			ok &= rd_at(next, "energy_uj") == 7;
+		if (i == EACCT_MAX_DEPTH + 1 && next >= 0)
+			ok = 0;
+		close(mfd);
+		mfd = next;
+	}
+	if (mfd >= 0)
+		close(mfd);
+	snprintf(buf, sizeof(buf), "%d", EACCT_MAX_DEPTH);
+	tap(ok && rd(SYS "/stats/records_unmirrored") == um + 1,
+	    "depth: mirrored down to level %s, whose entry took the charge; none below", buf);
+	for (i = levels; i >= 1; i--) {
+		unlinkat(fd[i - 1], "d", AT_REMOVEDIR);
+		close(fd[i]);
+	}
+	close(fd[0]);
+	rmdir(HCG "/chain");
+}
+
+/* An id that names no cgroup (gone before any batch named it) lands on the root. */
+static void test_unknown(void)
+{
+	uint64_t r0 = rd(SYS "/cgroups/cpu_energy_uj"), h0 = rd(HMIR "/energy_uj");
+	uint64_t un = rd(SYS "/stats/records_unresolved");
+	uint64_t rej = rd(SYS "/stats/batches_rejected");
+	struct eacct_batch b;
+	int err;
+
+	mkcg(HCG "/gone");
+	eacct_batch_init(&b, next_seq());
+	eacct_batch_add_cgroup(&b, cg_id(HCG "/gone"), PKG0, 11, 0);
+	rmdir(HCG "/gone");
+	eacct_batch_add_cgroup(&b, 1ULL << 50, PKG0, 13, 0);
+	eacct_batch_add_cgroup(&b, cg_id(HCG), PKG0, 17, 0);
+	eacct_batch_add_process(&b, getpid(), 1ULL << 50, PKG0, 13, 0, "unknown");
+	err = batch_write(&b);
+	eacct_batch_free(&b);
+	tap(!err && rd(SYS "/stats/batches_rejected") == rej,
+	    "unknown: a batch naming a cgroup removed before any batch and an id of none lands (%s)",
+	    strerror(-err));
+	tap(rd(SYS "/cgroups/cpu_energy_uj") - r0 == 11 + 13 + 17 &&
+	    rd(HMIR "/energy_uj") - h0 == 17 &&
+	    rd(SYS "/stats/records_unresolved") - un == 2,
+	    "unknown: their energy on the root, the other cgroup's on it, 2 records counted in records_unresolved");
+}
+
+/* How many rows of the table are for @tgid, and the sum of their CPU energy. */
+static int rows_of(pid_t tgid, uint64_t *cpu)
+{
+	FILE *f = fopen("/proc/eacct/processes", "r");
+	char line[1024];
+	int n = 0;
+	long pid;
+	unsigned long long e;
+
+	*cpu = 0;
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%ld %*s %*s %*s %*s %llu", &pid, &e) == 2 && pid == tgid) {
+			n++;
+			*cpu += e;
+		}
+	if (f)
+		fclose(f);
+	return n;
+}
+
+static int process_batch(pid_t tgid, uint64_t uj, const char *comm)
+{
+	struct eacct_batch b;
+	int err;
+
+	eacct_batch_init(&b, next_seq());
+	eacct_batch_add_process(&b, tgid, cg_id(HCG), PKG0, uj, 0, comm);
+	err = batch_write(&b);
+	eacct_batch_free(&b);
+	return err;
+}
+
+/* A pid number reused by another short-lived process gets a row of its own. */
+static void test_reuse(void)
+{
+	uint64_t cpu;
+	int status, n;
+	pid_t c = fork();
+
+	if (c == 0) {
+		pause();
+		_exit(0);
+	}
+	process_batch(c, 100, "first");
+	kill(c, SIGKILL);
+	waitpid(c, &status, 0);
+	usleep(1300 * 1000);	/* the sync sees it gone */
+	/* Its last interval's records, in the next batch: the same row. */
+	process_batch(c, 20, "first");
+	n = rows_of(c, &cpu);
+	tap(n == 1 && cpu == 120, "reuse: a process's records after its exit, in the next batch, join its row (%d rows, %llu uJ)",
+	    n, (unsigned long long)cpu);
+	/* A batch later: another process that had its number, gone too. */
+	process_batch(c, 7, "second");
+	n = rows_of(c, &cpu);
+	tap(n == 2 && cpu == 127, "reuse: a later record for that pid makes a row of its own (%d rows)", n);
+	/* Never seen alive: a row of its own each time. */
+	process_batch(4100000, 1, "ghost");
+	process_batch(4100000, 1, "ghost");
+	n = rows_of(4100000, &cpu);
+	tap(n == 2, "reuse: a pid never seen alive is never merged across batches (%d rows)", n);
+}
+
+/* Item 11: a reader with nothing to see does not hold ingest up. */
+static void test_stall(void)
+{
+	uint64_t c = cg_id(HCG);
+	struct eacct_batch b;
+	double worst = 0, t;
+	int i, status;
+	pid_t readers[2];
+
+	set_param("max_processes", "40000");
+	set_param("retain_max_processes", "40000");
+	eacct_batch_init(&b, next_seq());
+	for (i = 0; i < 30000; i++)
+		eacct_batch_add_process(&b, 3500000 + i, c, PKG0, 1, 0, "hidden");
+	batch_write(&b);
+	eacct_batch_free(&b);
+	for (i = 0; i < 2; i++) {
+		readers[i] = fork();
+		if (readers[i] == 0) {
+			long lines;
+
+			if (setgid(NOBODY) || setuid(NOBODY))
+				_exit(1);
+			for (;;)
+				read_table(&lines);
+		}
+	}
+	usleep(200 * 1000);
+	for (i = 0; i < 50; i++) {
+		t = now();
+		charge(c, PKG0, 1, 0);
+		t = now() - t;
+		if (t > worst)
+			worst = t;
+	}
+	for (i = 0; i < 2; i++) {
+		kill(readers[i], SIGKILL);
+		waitpid(readers[i], &status, 0);
+	}
+	tap(worst < 0.5, "stall: ingest beside two unprivileged readers of a 30,000-row table: worst batch %.0f ms",
+	    worst * 1000);
+	set_param("retain_max_processes", "1024");
+	set_param("max_processes", "32768");
+}
+
 static void cleanup(void)
 {
 	rmdir(HCG);
@@ -1113,6 +1345,10 @@ static const struct {
 	{ "scale", test_scale },
 	{ "privacy", test_privacy },
 	{ "kmem", test_kmem },
+	{ "depth", test_depth },
+	{ "unknown", test_unknown },
+	{ "reuse", test_reuse },
+	{ "stall", test_stall },
 	{ "cleanup", cleanup },
 };
 

@@ -25,6 +25,7 @@ static void module_json(const char *sysfs, struct json_object *o, bool *loaded)
 	static const char *const stats[] = {
 		"batches_applied", "batches_rejected", "cgroups", "cgroups_removed",
 		"processes", "processes_dropped", "mirror_errors",
+		"records_unmirrored", "records_unresolved",
 	};
 	struct eacct_domain_stat d[64];
 	char path[PATH_MAX + 64], version[32] = "";
@@ -84,6 +85,11 @@ static void print_module(struct json_object *m)
 	       (unsigned long long)u64_of(m, "processes"),
 	       (unsigned long long)u64_of(m, "batches_applied"),
 	       (unsigned long long)u64_of(m, "batches_rejected"));
+	/* Charges that landed above their own cgroup: worth a look if many. */
+	if (u64_of(m, "records_unmirrored") || u64_of(m, "records_unresolved"))
+		printf("            %llu records charged to an ancestor (no directory of their own), %llu to the root (no such cgroup)\n",
+		       (unsigned long long)u64_of(m, "records_unmirrored"),
+		       (unsigned long long)u64_of(m, "records_unresolved"));
 	if (!json_object_object_get_ex(m, "domains", &doms))
 		return;
 	for (i = 0; i < json_object_array_length(doms); i++) {
