@@ -293,19 +293,6 @@ static void test_unprivileged(void)
 	free(after);
 }
 
-static int uevent_socket(void)
-{
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = 1 };
-	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
-			NETLINK_KOBJECT_UEVENT);
-
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		diag("uevent socket: %s", strerror(errno));
-		return -1;
-	}
-	return fd;
-}
-
 /* Wait for a uevent carrying every string in @want; true if seen. */
 static bool uevent_wait(int fd, const char *const *want, int ms)
 {
@@ -693,10 +680,7 @@ static void test_cleanup(void)
 	}
 }
 
-static const struct {
-	const char *name;
-	void (*fn)(void);
-} tests[] = {
+static const struct vm_test tests[] = {
 	{ "setup", setup_tree },
 	{ "hierarchy", test_hierarchy },
 	{ "malformed", test_malformed },
@@ -710,19 +694,5 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	size_t t;
-	int i;
-
-	for (i = 1; i < argc; i++) {
-		for (t = 0; t < sizeof(tests) / sizeof(tests[0]); t++)
-			if (!strcmp(argv[i], tests[t].name))
-				break;
-		if (t == sizeof(tests) / sizeof(tests[0])) {
-			fprintf(stderr, "abitest: unknown test %s\n", argv[i]);
-			return 2;
-		}
-		diag("abitest %s", tests[t].name);
-		tests[t].fn();
-	}
-	return failures ? 1 : 0;
+	return run_named_tests("abitest", tests, sizeof(tests) / sizeof(tests[0]), argc, argv);
 }

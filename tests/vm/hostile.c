@@ -92,19 +92,6 @@ static void resume(void)
 	set_param("sync_ms", "1000");
 }
 
-static int uevent_socket(void)
-{
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = 1 };
-	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
-			NETLINK_KOBJECT_UEVENT);
-
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		diag("uevent socket: %s", strerror(errno));
-		return -1;
-	}
-	return fd;
-}
-
 /* The next uevent carrying @key (a "KEY=" prefix) into @event; its length. */
 static ssize_t uevent_next(int fd, const char *key, char *event, size_t len, int ms)
 {
@@ -1328,10 +1315,7 @@ static void cleanup(void)
 	rmdir(HCG);
 }
 
-static const struct {
-	const char *name;
-	void (*fn)(void);
-} tests[] = {
+static const struct vm_test tests[] = {
 	{ "setup", setup },
 	{ "squat", test_squat },
 	{ "maxcg", test_maxcg },
@@ -1354,19 +1338,5 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	size_t t;
-	int i;
-
-	for (i = 1; i < argc; i++) {
-		for (t = 0; t < sizeof(tests) / sizeof(tests[0]); t++)
-			if (!strcmp(argv[i], tests[t].name))
-				break;
-		if (t == sizeof(tests) / sizeof(tests[0])) {
-			fprintf(stderr, "hostile: unknown test %s\n", argv[i]);
-			return 2;
-		}
-		diag("hostile %s", tests[t].name);
-		tests[t].fn();
-	}
-	return failures ? 1 : 0;
+	return run_named_tests("hostile", tests, sizeof(tests) / sizeof(tests[0]), argc, argv);
 }

@@ -3,11 +3,13 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <linux/netlink.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -189,3 +191,36 @@ char *snapshot(void)
 	return out;
 }
 
+
+int uevent_socket(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = 1 };
+	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
+			NETLINK_KOBJECT_UEVENT);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		diag("uevent socket: %s", strerror(errno));
+		return -1;
+	}
+	return fd;
+}
+
+int run_named_tests(const char *prog, const struct vm_test *tests, size_t n,
+		    int argc, char **argv)
+{
+	size_t t;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		for (t = 0; t < n; t++)
+			if (!strcmp(argv[i], tests[t].name))
+				break;
+		if (t == n) {
+			fprintf(stderr, "%s: unknown test %s\n", prog, argv[i]);
+			return 2;
+		}
+		diag("%s %s", prog, tests[t].name);
+		tests[t].fn();
+	}
+	return failures ? 1 : 0;
+}

@@ -51,4 +51,17 @@ void mkcg(const char *path);
  */
 char *snapshot(void);
 
+/* A netlink socket for kernel uevents, or -1. */
+int uevent_socket(void);
+
+/* The named tests, run in the order the command line names them. */
+struct vm_test {
+	const char *name;
+	void (*fn)(void);
+};
+
+/* main() of a test program: 0, 1 if a test failed, 2 for an unknown name. */
+int run_named_tests(const char *prog, const struct vm_test *tests, size_t n,
+		    int argc, char **argv);
+
 #endif /* EACCT_VMTEST_H */
