@@ -526,6 +526,20 @@ static int eacct_cgroup_clear_name(struct eacct_cgroup *parent,
 	return -EEXIST;
 }
 
+/* Is removed/<id> free? (A directory there can only be a dropped entry's.) */
+static int eacct_cgroup_clear_removed(u64 id)
+{
+	struct kernfs_node *kn;
+	char name[24];
+
+	snprintf(name, sizeof(name), "%llu", id);
+	kn = sysfs_get_dirent(eacct_removed_kobj->sd, name);
+	if (!kn)
+		return 0;
+	sysfs_put(kn);
+	return -EEXIST;
+}
+
 /*
  * Evict the oldest removed entry without children, other than @keep (the
  * entry a new one is about to be linked under: it may be a removed one
@@ -605,7 +619,10 @@ static struct eacct_cgroup *eacct_cgroup_create(struct cgroup *cgrp,
 
 	if (dying) {
 		cg->place = EACCT_RETIRED;
-		err = kobject_add(&cg->kobj, eacct_removed_kobj, "%llu", cg->id);
+		/* An evicted entry of the same id may await its deletion still. */
+		err = eacct_cgroup_clear_removed(cg->id);
+		if (!err)
+			err = kobject_add(&cg->kobj, eacct_removed_kobj, "%llu", cg->id);
 	} else {
 		kname = eacct_name_reserved(name) ? kasprintf(GFP_KERNEL, "%%%s", name) :
 						    kstrdup(name, GFP_KERNEL);
@@ -668,11 +685,17 @@ struct eacct_cgroup *eacct_cgroup_mirror(struct cgroup *cgrp,
 	}
 	/* The cgroups without an entry, from @top up: EACCT_MAX_DEPTH at most. */
 	for (pos = top; pos; pos = cgroup_parent(pos), n++) {
-		parent = eacct_cgroup_find(cgroup_id(pos));
+		parent = eacct_cgroup_lookup(cgroup_id(pos));
 		if (parent)
 			break;
 	}
-	if (!n)
+	/*
+	 * An ancestor whose entry was dropped (this very batch may have
+	 * evicted it, its directory not yet deleted): it is gone, and so is
+	 * all below it. Its kept ancestor stands in for them; no entry is
+	 * made again for an id the module has let go of.
+	 */
+	if (!n || (parent && parent->id != cgroup_id(pos)))
 		return parent;
 	/* Out of parents: not under the real root (cannot be). */
 	if (!pos) {

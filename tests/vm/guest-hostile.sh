@@ -67,7 +67,7 @@ fi
 insmod /eacct.ko
 /abitest setup | grep -E '^(ok|not ok|#)'
 /hostile setup squat maxcg names depth unknown sequence extensible rollback \
-	action order privacy reuse scale stall kmem cleanup
+	action order privacy reuse scale stall race kmem cleanup
 /abitest cleanup | grep -E '^(ok|not ok)'
 rmmod eacct
 insmod /eacct.ko

@@ -1310,6 +1310,82 @@ static void test_stall(void)
 	set_param("max_processes", "32768");
 }
 
+/*
+ * One batch names /Y/X (and /Y/Z) alive, resolved while they live, and
+ * they are removed before the batch is applied: they are mirrored as
+ * dying, at max_cgroups. Making room must not evict the entry a new one
+ * hangs under, nor make one twice. True if the window was hit.
+ */
+static bool race_dying(long delay_us, bool twokids)
+{
+	uint64_t x, z = 0, rej = rd(SYS "/stats/batches_rejected");
+	char path[384], buf[256];
+	struct eacct_batch b;
+	int i, err, status;
+	bool hit;
+	pid_t child;
+
+	mkcg(HCG "/Y");
+	mkcg(HCG "/Y/X");
+	x = cg_id(HCG "/Y/X");
+	if (twokids) {
+		mkcg(HCG "/Y/Z");
+		z = cg_id(HCG "/Y/Z");
+	}
+	set_param_u64("max_cgroups", rd(SYS "/stats/cgroups") + 1);
+	eacct_batch_init(&b, next_seq());
+	eacct_batch_add_cgroup(&b, x, PKG0, 5, 0);
+	if (z)
+		eacct_batch_add_cgroup(&b, z, PKG0, 5, 0);
+	/* Many process records: a window of seconds between resolving and applying. */
+	for (i = 0; i < 200000; i++)
+		eacct_batch_add_process(&b, 3700000 + i, x, PKG0, 1, 0, "p");
+	child = fork();
+	if (child == 0) {
+		usleep(delay_us);
+		rmdir(HCG "/Y/X");
+		rmdir(HCG "/Y/Z");
+		rmdir(HCG "/Y");
+		_exit(0);
+	}
+	err = batch_write(&b);
+	waitpid(child, &status, 0);
+	eacct_batch_free(&b);
+	snprintf(path, sizeof(path), SYS "/removed/%" PRIu64, x);
+	hit = exists(path);
+	/* Every entry's path readable, as a user; no crash, no duplicate. */
+	if (fork() == 0) {
+		DIR *d = opendir(SYS "/removed");
+		struct dirent *e;
+
+		if (setgid(NOBODY) || setuid(NOBODY))
+			_exit(1);
+		while (d && (e = readdir(d))) {
+			snprintf(path, sizeof(path), SYS "/removed/%s/path", e->d_name);
+			read_str(path, buf, sizeof(buf));
+		}
+		_exit(0);
+	}
+	wait(&status);
+	tap(!err && rd(SYS "/stats/batches_rejected") == rej && !charge(cg_id(HCG), PKG0, 1, 0),
+	    "race: cgroups removed between resolving and applying a batch, at max_cgroups%s (%ld ms): it lands, the next too",
+	    twokids ? ", two children" : "", delay_us / 1000);
+	set_param("max_cgroups", "65536");
+	return hit;
+}
+
+static void test_race(void)
+{
+	static const long delays[] = { 300000, 400000, 500000, 650000 };
+	int twokids, i, hit;
+
+	for (twokids = 0; twokids < 2; twokids++) {
+		for (i = 0, hit = 0; !hit && i < 4; i++)
+			hit = race_dying(delays[i], twokids);
+		diag("race: the window (resolved alive, mirrored dying) %s", hit ? "hit" : "missed");
+	}
+}
+
 static void cleanup(void)
 {
 	rmdir(HCG);
@@ -1333,6 +1409,7 @@ static const struct vm_test tests[] = {
 	{ "unknown", test_unknown },
 	{ "reuse", test_reuse },
 	{ "stall", test_stall },
+	{ "race", test_race },
 	{ "cleanup", cleanup },
 };
 
