@@ -51,11 +51,12 @@ struct eacct_new_cgroup {
 	struct eacct_cgroup *entry;	/* where its charges go, once mirrored */
 };
 
-/* Sums of one batch per domain; under eacct_write_mutex. */
+/* Sums of one batch per domain; under eacct_write_mutex, zero between batches. */
 static struct {
 	u64 energy_uj;
 	u64 idle_uj;
 	u64 carbon_ug;
+	bool checked;
 } eacct_domain_sums[EACCT_NR_CLASSES][EACCT_MAX_DOMAIN_INDEX];
 
 static bool eacct_domain_valid(u32 domain)
@@ -320,8 +321,7 @@ static int eacct_batch_check_sums(const struct eacct_batch *b)
 	u32 i, c, x;
 	int err = 0;
 
-	memset(eacct_domain_sums, 0, sizeof(eacct_domain_sums));
-	for (i = 0; i < b->hdr.nr_cgroup_records; i++) {
+	for (i = 0; !err && i < b->hdr.nr_cgroup_records; i++) {
 		r = &b->cgr[i];
 		c = EACCT_DOMAIN_CLASS(r->domain);
 		x = EACCT_DOMAIN_INDEX(r->domain);
@@ -329,30 +329,39 @@ static int eacct_batch_check_sums(const struct eacct_batch *b)
 				       &eacct_domain_sums[c][x].energy_uj) ||
 		    check_add_overflow(eacct_domain_sums[c][x].carbon_ug, r->carbon_ug,
 				       &eacct_domain_sums[c][x].carbon_ug))
-			return -EOVERFLOW;
+			err = -EOVERFLOW;
 		if (r->flags & EACCT_RECORD_IDLE) {
 			eacct_domain_sums[c][x].idle_uj += r->energy_uj;
 			continue;
 		}
 		if (check_add_overflow(class_sum[c], r->energy_uj, &class_sum[c]) ||
 		    check_add_overflow(carbon, r->carbon_ug, &carbon))
-			return -EOVERFLOW;
+			err = -EOVERFLOW;
 	}
-	for (c = 0; c < EACCT_NR_CLASSES; c++) {
+	for (c = 0; !err && c < EACCT_NR_CLASSES; c++) {
 		v = atomic64_read(&root->energy_uj[c]);
 		if (check_add_overflow(v, class_sum[c], &v) ||
 		    check_add_overflow(energy, v, &energy))
-			return -EOVERFLOW;
+			err = -EOVERFLOW;
 	}
-	if (check_add_overflow((u64)atomic64_read(&root->carbon_ug), carbon, &v))
-		return -EOVERFLOW;
-	for (i = 0; !err && i < b->hdr.nr_cgroup_records; i++) {
+	if (!err && check_add_overflow((u64)atomic64_read(&root->carbon_ug), carbon, &v))
+		err = -EOVERFLOW;
+	/* Each domain the batch touches once; then its sums back to zero. */
+	for (i = 0; i < b->hdr.nr_cgroup_records; i++) {
 		c = EACCT_DOMAIN_CLASS(b->cgr[i].domain);
 		x = EACCT_DOMAIN_INDEX(b->cgr[i].domain);
-		err = eacct_domain_check(b->cgr[i].domain,
-					 eacct_domain_sums[c][x].energy_uj,
-					 eacct_domain_sums[c][x].idle_uj,
-					 eacct_domain_sums[c][x].carbon_ug);
+		if (!err && !eacct_domain_sums[c][x].checked) {
+			eacct_domain_sums[c][x].checked = true;
+			err = eacct_domain_check(b->cgr[i].domain,
+						 eacct_domain_sums[c][x].energy_uj,
+						 eacct_domain_sums[c][x].idle_uj,
+						 eacct_domain_sums[c][x].carbon_ug);
+		}
+	}
+	for (i = 0; i < b->hdr.nr_cgroup_records; i++) {
+		c = EACCT_DOMAIN_CLASS(b->cgr[i].domain);
+		x = EACCT_DOMAIN_INDEX(b->cgr[i].domain);
+		memset(&eacct_domain_sums[c][x], 0, sizeof(eacct_domain_sums[c][x]));
 	}
 	return err;
 }
