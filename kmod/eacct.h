@@ -99,6 +99,11 @@ struct eacct_cgroup {
 	bool dead;			/* unlinked, awaiting kobject_del() */
 };
 
+static inline struct eacct_cgroup *to_eacct_cgroup(struct kobject *kobj)
+{
+	return container_of(kobj, struct eacct_cgroup, kobj);
+}
+
 /*
  * What the budget's enforcer (eacctd) is to do once it is exceeded; the
  * module only keeps it, beside the budget, for everyone to read.
@@ -122,6 +127,7 @@ void eacct_cgroup_exit(void);
 void eacct_cgroup_destroy_cache(void);
 struct eacct_cgroup *eacct_cgroup_root(void);
 struct eacct_cgroup *eacct_cgroup_find(u64 id);
+u64 eacct_cgroup_energy(struct eacct_cgroup *cg);
 struct eacct_cgroup *eacct_cgroup_lookup(u64 id);
 struct cgroup *eacct_cgroup_get(u64 id);
 struct eacct_cgroup *eacct_cgroup_mirror(struct cgroup *cgrp,

@@ -26,21 +26,6 @@ static struct kobject *eacct_budgets_kobj;
 #define EACCT_ACTION(word)	((word) & 0xff)
 #define EACCT_ACTION_PCT(word)	(((word) >> 8) & 0x7f)
 
-static inline struct eacct_cgroup *to_eacct_cgroup(struct kobject *kobj)
-{
-	return container_of(kobj, struct eacct_cgroup, kobj);
-}
-
-static u64 eacct_energy_sum(struct eacct_cgroup *cg)
-{
-	u64 sum = 0;
-	int i;
-
-	for (i = 0; i < EACCT_NR_CLASSES; i++)
-		sum += atomic64_read(&cg->energy_uj[i]);
-	return sum;
-}
-
 /* "notify", "throttle=PCT" or "freeze", from one read of the word. */
 static void eacct_action_str(const struct eacct_cgroup *cg, char *buf,
 			     size_t len)
@@ -72,7 +57,7 @@ static void eacct_budget_check(struct eacct_cgroup *cg)
 	exceeded = (cg->budget_ug &&
 		    (u64)atomic64_read(&cg->carbon_ug) > cg->budget_ug) ||
 		   (cg->energy_budget_uj &&
-		    eacct_energy_sum(cg) > cg->energy_budget_uj);
+		    eacct_cgroup_energy(cg) > cg->energy_budget_uj);
 	if (exceeded == cg->budget_exceeded)
 		return;
 	WRITE_ONCE(cg->budget_exceeded, exceeded);

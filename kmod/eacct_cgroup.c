@@ -78,28 +78,34 @@ static DEFINE_HASHTABLE(eacct_forgotten_hash, EACCT_FORGOTTEN_HASH_BITS);
 static LIST_HEAD(eacct_forgotten_list);
 static unsigned int eacct_nr_forgotten;
 
-static inline struct eacct_cgroup *to_eacct_cgroup(struct kobject *kobj)
-{
-	return container_of(kobj, struct eacct_cgroup, kobj);
-}
-
 static ssize_t id_show(struct kobject *kobj, struct kobj_attribute *attr,
 		       char *buf)
 {
 	return sysfs_emit(buf, "%llu\n", to_eacct_cgroup(kobj)->id);
 }
 
-static ssize_t energy_uj_show(struct kobject *kobj,
-			      struct kobj_attribute *attr, char *buf)
+/**
+ * eacct_cgroup_energy() - an entry's energy, all classes together
+ * @cg: the entry
+ *
+ * Ingest keeps this sum below U64_MAX (EOVERFLOW otherwise).
+ *
+ * Return: the sum of its class counters, read one after the other.
+ */
+u64 eacct_cgroup_energy(struct eacct_cgroup *cg)
 {
-	struct eacct_cgroup *cg = to_eacct_cgroup(kobj);
 	u64 sum = 0;
 	int i;
 
-	/* Ingest keeps this sum below U64_MAX (EOVERFLOW otherwise). */
 	for (i = 0; i < EACCT_NR_CLASSES; i++)
 		sum += atomic64_read(&cg->energy_uj[i]);
-	return sysfs_emit(buf, "%llu\n", sum);
+	return sum;
+}
+
+static ssize_t energy_uj_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", eacct_cgroup_energy(to_eacct_cgroup(kobj)));
 }
 
 static ssize_t eacct_class_show(struct kobject *kobj, unsigned int class,
@@ -451,13 +457,20 @@ void eacct_cgroup_reap(struct list_head *reap)
 	}
 }
 
-static void eacct_cgroup_mark_removed(struct eacct_cgroup *cg)
+/* Put @cg on the removed list, its retention starting now. */
+static void eacct_cgroup_note_removed(struct eacct_cgroup *cg)
 {
-	mutex_lock(&eacct_mutex);
+	lockdep_assert_held(&eacct_mutex);
 	WRITE_ONCE(cg->removed, true);
 	cg->removed_at = jiffies;
 	list_add_tail(&cg->removed_node, &eacct_removed_list);
 	eacct_nr_removed++;
+}
+
+static void eacct_cgroup_mark_removed(struct eacct_cgroup *cg)
+{
+	mutex_lock(&eacct_mutex);
+	eacct_cgroup_note_removed(cg);
 	mutex_unlock(&eacct_mutex);
 	/* The cgroup may be freed now; the entry keeps its own copy of the name. */
 	cgroup_put(cg->cgrp);
@@ -563,6 +576,21 @@ static bool eacct_cgroup_evict_oldest(struct eacct_cgroup *keep,
 	return found;
 }
 
+/* The fields every entry starts with; its kobject counted, no uevents. */
+static void eacct_cgroup_init_entry(struct eacct_cgroup *cg, u64 id)
+{
+	INIT_LIST_HEAD(&cg->sibling);
+	INIT_LIST_HEAD(&cg->children);
+	INIT_LIST_HEAD(&cg->removed_node);
+	INIT_LIST_HEAD(&cg->budget_node);
+	INIT_LIST_HEAD(&cg->reap_node);
+	cg->id = id;
+	kobject_init(&cg->kobj, &eacct_cgroup_ktype);
+	eacct_kobj_created();
+	/* No uevents: their size would follow names a tenant chooses. */
+	cg->kobj.uevent_suppress = 1;
+}
+
 /*
  * The entry of @cgrp, whose parent's entry is @parent. A cgroup already
  * dying gets its entry straight in removed/.
@@ -603,19 +631,10 @@ static struct eacct_cgroup *eacct_cgroup_create(struct cgroup *cgrp,
 		kmem_cache_free(eacct_cgroup_cache, cg);
 		return ERR_PTR(-ENOMEM);
 	}
-	INIT_LIST_HEAD(&cg->sibling);
-	INIT_LIST_HEAD(&cg->children);
-	INIT_LIST_HEAD(&cg->removed_node);
-	INIT_LIST_HEAD(&cg->budget_node);
-	INIT_LIST_HEAD(&cg->reap_node);
-	cg->id = cgroup_id(cgrp);
+	eacct_cgroup_init_entry(cg, cgroup_id(cgrp));
 	cg->parent = parent;
 	cg->depth = parent->depth + 1;
 	cg->path_len = path_len;
-	kobject_init(&cg->kobj, &eacct_cgroup_ktype);
-	eacct_kobj_created();
-	/* No uevents: their size would follow names a tenant chooses. */
-	cg->kobj.uevent_suppress = 1;
 
 	if (dying) {
 		cg->place = EACCT_RETIRED;
@@ -644,12 +663,8 @@ static struct eacct_cgroup *eacct_cgroup_create(struct cgroup *cgrp,
 	hash_add(eacct_cgroup_hash, &cg->hash_node, cg->id);
 	list_add_tail(&cg->sibling, &parent->children);
 	eacct_nr_cgroups++;
-	if (dying) {
-		cg->removed = true;
-		cg->removed_at = jiffies;
-		list_add_tail(&cg->removed_node, &eacct_removed_list);
-		eacct_nr_removed++;
-	}
+	if (dying)
+		eacct_cgroup_note_removed(cg);
 	mutex_unlock(&eacct_mutex);
 	return cg;
 }
@@ -877,19 +892,11 @@ int eacct_cgroup_init(void)
 		err = -ENOMEM;
 		goto err_removed;
 	}
-	INIT_LIST_HEAD(&eacct_root->sibling);
-	INIT_LIST_HEAD(&eacct_root->children);
-	INIT_LIST_HEAD(&eacct_root->removed_node);
-	INIT_LIST_HEAD(&eacct_root->budget_node);
-	INIT_LIST_HEAD(&eacct_root->reap_node);
 	/* The real root, whatever cgroup namespace loads the module. */
 	eacct_root->cgrp = &cgrp_dfl_root.cgrp;
-	eacct_root->id = cgroup_id(eacct_root->cgrp);
+	eacct_cgroup_init_entry(eacct_root, cgroup_id(eacct_root->cgrp));
 	eacct_root->name = NULL;	/* it has no name of its own */
 	eacct_root->path_len = sizeof("/kernel/eacct/cgroups") - 1;
-	kobject_init(&eacct_root->kobj, &eacct_cgroup_ktype);
-	eacct_kobj_created();
-	eacct_root->kobj.uevent_suppress = 1;
 	err = kobject_add(&eacct_root->kobj, &eacct_kset->kobj, "cgroups");
 	if (err) {
 		kobject_put(&eacct_root->kobj);
