@@ -19,7 +19,7 @@ CLANG ?= clang
 BPFTOOL ?= bpftool
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror
-USER_CFLAGS := $(CFLAGS) $(WARN) -Iinclude/uapi -Iuserspace -Ibpf -I$(B)/bpf
+USER_CFLAGS := $(CFLAGS) $(WARN) -Iinclude/uapi -Iuserspace -Iuserspace/eacctd -Ibpf -I$(B)/bpf
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 
@@ -87,26 +87,22 @@ $(B)/bin/cgroup-events-test: tests/host/cgroup_events_test.c $(B)/bpf/cgroup_eve
 		$(LIB) | $(B)/bin
 	$(CC) $(USER_CFLAGS) -o $@ $< $(LIB) $(LIB_LDLIBS) -lbpf -lelf -lz
 
-$(B)/bin/cpu-account-test: tests/host/cpu_account_test.c userspace/bpf_cpu.c userspace/bpf_cpu.h \
+$(B)/bin/cpu-account-test: tests/host/cpu_account_test.c userspace/eacctd/bpf_cpu.c userspace/eacctd/bpf_cpu.h \
 		$(B)/bpf/cpu_account.skel.h $(LIB) | $(B)/bin
-	$(CC) $(USER_CFLAGS) -o $@ $< userspace/bpf_cpu.c $(LIB) $(LIB_LDLIBS) -lbpf -lelf -lz
+	$(CC) $(USER_CFLAGS) -o $@ $< userspace/eacctd/bpf_cpu.c $(LIB) $(LIB_LDLIBS) -lbpf -lelf -lz
 
-$(B)/bin/sched-bench: tests/host/sched_bench.c userspace/bpf_cpu.c userspace/bpf_cpu.h \
+$(B)/bin/sched-bench: tests/host/sched_bench.c userspace/eacctd/bpf_cpu.c userspace/eacctd/bpf_cpu.h \
 		$(B)/bpf/cpu_account.skel.h $(B)/bpf/bench_empty.skel.h $(LIB) | $(B)/bin
-	$(CC) $(USER_CFLAGS) -o $@ $< userspace/bpf_cpu.c $(LIB) $(LIB_LDLIBS) -lbpf -lelf -lz
+	$(CC) $(USER_CFLAGS) -o $@ $< userspace/eacctd/bpf_cpu.c $(LIB) $(LIB_LDLIBS) -lbpf -lelf -lz
 
-# eacctd: its own sources beside the library's.
-EACCTD_SRCS := userspace/bpf_cpu.c userspace/bpf_gpu.c userspace/gpu_activity.c \
-	userspace/intensity_feed.c userspace/http_fetch.c userspace/enforce.c \
-	userspace/metrics_server.c
-EACCTD_DEPS := userspace/eacctd.c $(EACCTD_SRCS) userspace/bpf_cpu.h userspace/bpf_gpu.h \
-	userspace/gpu_activity.h userspace/intensity_feed.h userspace/http_fetch.h \
-	userspace/enforce.h userspace/metrics_server.h \
+# eacctd: the files of userspace/eacctd/ beside the library's.
+EACCTD_SRCS := $(wildcard userspace/eacctd/*.c)
+EACCTD_DEPS := $(EACCTD_SRCS) $(wildcard userspace/eacctd/*.h) \
 	$(B)/bpf/cpu_account.skel.h $(B)/bpf/gpu_account.skel.h \
 	$(B)/bpf/gpu_sched.skel.h \
 	$(LIB)
 $(B)/bin/eacctd: $(EACCTD_DEPS) | $(B)/bin
-	$(CC) $(USER_CFLAGS) -o $@ $< $(EACCTD_SRCS) $(LIB) $(LIB_LDLIBS) -lcurl -lpthread -lbpf -lelf -lz
+	$(CC) $(USER_CFLAGS) -o $@ $(EACCTD_SRCS) $(LIB) $(LIB_LDLIBS) -lcurl -lpthread -lbpf -lelf -lz
 
 EACCT_SRCS := $(wildcard userspace/eacct/*.c)
 $(B)/bin/eacct: $(EACCT_SRCS) userspace/eacct/cli.h $(LIB) | $(B)/bin
@@ -158,13 +154,13 @@ $(VMBIN)/bench: tests/vm/bench.c $(LIB)
 $(VMBIN)/eacct-write: userspace/eacct-write.c $(LIB)
 	@mkdir -p $(VMBIN)
 	$(CC) $(USER_CFLAGS) -static -o $@ $< $(LIB) $(LIB_LDLIBS)
-$(VMBIN)/cpu-account-test: tests/host/cpu_account_test.c userspace/bpf_cpu.c userspace/bpf_cpu.h \
+$(VMBIN)/cpu-account-test: tests/host/cpu_account_test.c userspace/eacctd/bpf_cpu.c userspace/eacctd/bpf_cpu.h \
 		$(B)/bpf/cpu_account.skel.h $(LIB)
 	@mkdir -p $(VMBIN)
-	$(CC) $(USER_CFLAGS) -static -o $@ $< userspace/bpf_cpu.c $(LIB) $(LIB_LDLIBS) -lbpf -lelf -lz
+	$(CC) $(USER_CFLAGS) -static -o $@ $< userspace/eacctd/bpf_cpu.c $(LIB) $(LIB_LDLIBS) -lbpf -lelf -lz
 $(VMBIN)/eacctd: $(EACCTD_DEPS)
 	@mkdir -p $(VMBIN)
-	$(CC) $(USER_CFLAGS) -DEACCT_NO_HTTP -static -o $@ $< $(EACCTD_SRCS) $(LIB) $(LIB_LDLIBS) -lpthread -lbpf -lelf -lz
+	$(CC) $(USER_CFLAGS) -DEACCT_NO_HTTP -static -o $@ $(EACCTD_SRCS) $(LIB) $(LIB_LDLIBS) -lpthread -lbpf -lelf -lz
 $(VMBIN)/cgroup-events-test: tests/host/cgroup_events_test.c $(B)/bpf/cgroup_events.skel.h \
 		$(LIB)
 	@mkdir -p $(VMBIN)
