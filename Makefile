@@ -167,10 +167,12 @@ $(VMBIN)/cgroup-events-test: tests/host/cgroup_events_test.c $(B)/bpf/cgroup_eve
 	$(CC) $(USER_CFLAGS) -static -o $@ $< $(LIB) $(LIB_LDLIBS) -lbpf -lelf -lz
 
 # --- tests ----------------------------------------------------------------------
-$(B)/tests/%: tests/unit/%.c $(LIB) | $(B)/tests
-	$(CC) $(USER_CFLAGS) $(UNIT_DEFS) -o $@ $< $(LIB) $(LIB_LDLIBS) -lcmocka
-$(B)/tests/asan/%: tests/unit/%.c $(ASAN_LIB) | $(B)/tests/asan
-	$(CC) $(SAN_FLAGS) $(WARN) $(UNIT_DEFS) -Iinclude/uapi -Iuserspace -Ibpf -o $@ $< $(ASAN_LIB) $(LIB_LDLIBS) -lcmocka
+# eacctd's pure parts, unit-tested beside the library.
+EACCTD_PURE := userspace/eacctd/account.c
+$(B)/tests/%: tests/unit/%.c $(LIB) $(EACCTD_PURE) userspace/eacctd/account.h | $(B)/tests
+	$(CC) $(USER_CFLAGS) $(UNIT_DEFS) -o $@ $< $(EACCTD_PURE) $(LIB) $(LIB_LDLIBS) -lcmocka
+$(B)/tests/asan/%: tests/unit/%.c $(ASAN_LIB) $(EACCTD_PURE) userspace/eacctd/account.h | $(B)/tests/asan
+	$(CC) $(SAN_FLAGS) $(WARN) $(UNIT_DEFS) -Iinclude/uapi -Iuserspace -Iuserspace/eacctd -Ibpf -o $@ $< $(EACCTD_PURE) $(ASAN_LIB) $(LIB_LDLIBS) -lcmocka
 
 # The NVML test library, loaded by test_nvml through the real dlopen path.
 $(B)/tests/libnvidia-ml.so.1: tests/nvml/fake_nvml.c | $(B)/tests
@@ -196,6 +198,7 @@ host-bpf-test: $(B)/bin/cgroup-events-test $(B)/bin/cpu-account-test $(B)/bin/ea
 	$(B)/bin/eacctd-nvml-test $(B)/bin/eacctd $(CURDIR)/$(B)/tests/libnvidia-ml.so.1
 	$(B)/bin/eacctd-intensity-test $(B)/bin/eacctd
 	tests/host/eacctd_metrics_test.sh $(B)/bin/eacctd
+	tests/host/eacctd_daemon_test.sh $(B)/bin/eacctd
 	$(B)/bin/cgroup-events-test
 	$(B)/bin/cpu-account-test
 	$(B)/bin/cpu-account-test --two-packages

@@ -146,12 +146,16 @@ static int run_eacctd(const char *eacctd, const char *cgroup, const char *conf_e
 		 "status_file = %s/status.json\nenforce_file = %s/enforced.json\n"
 		 "bpf_pin_dir = /sys/fs/bpf/eacct-intensity-test\npowercap_root = /nonexistent\n"
 		 "perf_pmu_root = /nonexistent\nmsr_root = /nonexistent\nhwmon_root = /nonexistent\n"
-		 "drm_root = /nonexistent\nnvml_library = none\n%s",
-		 dir, dir, dir, dir, conf_extra);
+		 "drm_root = /nonexistent\nnvml_library = none\nsysfs = %s\n%s",
+		 dir, dir, dir, dir, dir, conf_extra);
 	f = fopen(path_in("eacctd.conf"), "w");
 	fputs(conf, f);
 	fclose(f);
 	fclose(fopen(path_in("batches"), "w"));
+	/* The module's seq, as eacctd reads it before its first batch. */
+	f = fopen(path_in("seq"), "w");
+	fputs("0\n", f);
+	fclose(f);
 	unlink(path_in("state"));
 	daemon = fork();
 	if (!daemon) {

@@ -139,8 +139,9 @@ int main(int argc, char **argv)
 		 "bpf_pin_dir = /sys/fs/bpf/eacct-nvml-test-%d\ndrm_root = /nonexistent\n"
 		 "powercap_root = /nonexistent\nperf_pmu_root = /nonexistent\n"
 		 "msr_root = /nonexistent\nhwmon_root = /nonexistent\n"
-		 "nvml_library = %s\n", dir, dir, getpid(), argv[2]);
+		 "nvml_library = %s\nsysfs = %s\n", dir, dir, getpid(), argv[2], dir);
 	write_file(path_in("conf"), conf);
+	write_file(path_in("seq"), "0\n");	/* the module's, read before the first batch */
 	fclose(fopen(path_in("batches"), "w"));
 
 	daemon = fork();
@@ -194,8 +195,9 @@ int main(int argc, char **argv)
 	rmdir(cga);
 	rmdir(cgb);
 	rmdir(base);
+	/* --reset-bpf removes the pin directory itself, when it is empty. */
 	snprintf(conf, sizeof(conf), "%s -c %s/conf --reset-bpf 2>/dev/null && "
-		 "rmdir /sys/fs/bpf/eacct-nvml-test-%d && rm -rf %s", argv[1], dir,
+		 "! test -e /sys/fs/bpf/eacct-nvml-test-%d && rm -rf %s", argv[1], dir,
 		 getpid(), dir);
 	if (system(conf))
 		fprintf(stderr, "eacctd-nvml-test: cleanup failed\n");

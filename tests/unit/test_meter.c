@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "lib/counter.h"
 #include "lib/meter.h"
 
 static char root[64];
@@ -103,13 +104,30 @@ static struct eacct_meter_roots roots_only(const char *powercap,
 
 static void test_counter_delta(void **state)
 {
+	enum eacct_counter_step step;
+
 	(void)state;
-	assert_int_equal(eacct_counter_delta(100, 250, 1000), 150);
-	assert_int_equal(eacct_counter_delta(900, 50, 1000), 150);
-	assert_int_equal(eacct_counter_delta(5, 5, 1000), 0);
-	assert_true(eacct_counter_delta(UINT32_MAX - 9, 10, 1ULL << 32) == 20);
-	/* A 64-bit counter never wraps: a decrease is a reset, count none. */
-	assert_int_equal(eacct_counter_delta(900, 50, 0), 0);
+	assert_int_equal(eacct_counter_delta(100, 250, 1000, &step), 150);
+	assert_int_equal(step, EACCT_COUNTER_GREW);
+	assert_int_equal(eacct_counter_delta(900, 50, 1000, &step), 150);
+	assert_int_equal(step, EACCT_COUNTER_WRAPPED);
+	assert_int_equal(eacct_counter_delta(5, 5, 1000, NULL), 0);
+	assert_true(eacct_counter_delta(UINT32_MAX - 9, 10, 1ULL << 32, NULL) == 20);
+	/* No modulus: a decrease is a restart from zero, all of now is new. */
+	assert_int_equal(eacct_counter_delta(900, 50, 0, &step), 50);
+	assert_int_equal(step, EACCT_COUNTER_RESTARTED);
+	/* Readings outside the modulus are no wrap either. */
+	assert_int_equal(eacct_counter_delta(5000, 50, 1000, &step), 50);
+	assert_int_equal(step, EACCT_COUNTER_RESTARTED);
+	assert_true(eacct_counter_delta(0, UINT64_MAX, 0, NULL) == UINT64_MAX);
+}
+
+/* The meters' files and fds belong to the test: eacctd keeps its meters open. */
+static void close_meter(struct eacct_meter *m)
+{
+	if (m->fd >= 0)
+		close(m->fd);
+	m->fd = -1;
 }
 
 static void test_model(void **state)
@@ -229,8 +247,8 @@ static void test_perf(void **state)
 	assert_int_equal(pwrite(pkg->fd, &count, sizeof(count), 0), sizeof(count));
 	assert_int_equal(eacct_meter_read(pkg), 0);
 	assert_int_equal(pkg->total_uj, 1000000);
-	eacct_meter_close(&m[0]);
-	eacct_meter_close(&m[1]);
+	close_meter(&m[0]);
+	close_meter(&m[1]);
 }
 
 static void test_msr_intel(void **state)
@@ -272,7 +290,7 @@ static void test_msr_intel(void **state)
 	assert_int_equal(eacct_meter_read(pkg), 0);
 	assert_int_equal(pkg->total_uj, 3906);
 	for (i = 0; i < n; i++)
-		eacct_meter_close(&m[i]);
+		close_meter(&m[i]);
 }
 
 static void test_msr_amd(void **state)
@@ -299,7 +317,7 @@ static void test_msr_amd(void **state)
 	assert_int_equal(eacct_meter_read(pkg), 0);
 	assert_int_equal(pkg->total_uj, 1000000);
 	for (i = 0; i < n; i++)
-		eacct_meter_close(&m[i]);
+		close_meter(&m[i]);
 }
 
 static void test_hwmon(void **state)

@@ -26,7 +26,13 @@ static void sample(struct eacct_state *s)
 	memset(s, 0, sizeof(*s));
 	s->seq = 77;
 	s->nr_meters = 2;
+	snprintf(s->boot_id, sizeof(s->boot_id), "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
+	s->boottime_ns = 123456789012345ULL;
+	s->cgroup_map_id = 4711;
 	snprintf(s->meters[0].domain, 32, "package-0");
+	snprintf(s->meters[0].kind, 16, "powercap");
+	snprintf(s->meters[0].source, 600, "/sys/class/powercap/intel rapl:0/energy_uj");
+	s->meters[0].wrap = 262143328850ULL;
 	s->meters[0].last_raw = 262143000000ULL;
 	s->meters[0].total_uj = 123456789;
 	s->meters[0].frac_uj = 0.25;
@@ -53,6 +59,14 @@ static void test_round_trip(void **state)
 	assert_true(out.meters[0].last_raw == 262143000000ULL);
 	assert_true(out.meters[0].total_uj == 123456789);
 	assert_true(out.meters[0].frac_uj == 0.25);
+	assert_string_equal(out.meters[0].kind, "powercap");
+	assert_string_equal(out.meters[0].source, "/sys/class/powercap/intel rapl:0/energy_uj");
+	assert_true(out.meters[0].wrap == 262143328850ULL);
+	assert_string_equal(out.meters[1].kind, "");
+	assert_string_equal(out.meters[1].source, "");
+	assert_string_equal(out.boot_id, in.boot_id);
+	assert_true(out.boottime_ns == 123456789012345ULL);
+	assert_int_equal(out.cgroup_map_id, 4711);
 	assert_int_equal(out.nr_cgroups, 2);
 	assert_true(out.cgroups[0].ns[7] == UINT64_MAX);
 	assert_true(out.cgroups[1].id == 4242);
@@ -89,10 +103,33 @@ static void test_corrupt(void **state)
 	unlink(path);
 }
 
+/* A file of eacctd 0.1 (version 1) still gives its seq and batch; no identity. */
+static void test_version1(void **state)
+{
+	struct eacct_state out;
+	FILE *f;
+
+	(void)state;
+	f = fopen(path, "w");
+	fputs("eacctd-state 1\nseq 9\nmeter package-0 100 200 0.5\n"
+	      "cgroup 1 1 2 3 4 5 6 7 8\nbatch 3\nabc\nend\n", f);
+	fclose(f);
+	assert_int_equal(eacct_state_load(path, &out), 0);
+	assert_true(out.seq == 9);
+	assert_int_equal(out.nr_meters, 1);
+	assert_string_equal(out.meters[0].kind, "");
+	assert_string_equal(out.boot_id, "");
+	assert_true(out.meters[0].total_uj == 200);
+	assert_int_equal(out.batch_len, 3);
+	eacct_state_free(&out);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_version1),
 		cmocka_unit_test(test_corrupt),
 	};
 

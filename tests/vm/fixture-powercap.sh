@@ -9,6 +9,8 @@ zone() {	# zone DIR NAME START_UJ
 	echo "$2" > $F/$1/name
 	echo $RANGE > $F/$1/max_energy_range_uj
 	echo "$3" > $F/$1/energy_uj
+	# As on a real package: the most it may draw, so a wrap takes 20 s at worst.
+	echo $((RANGE / 20)) > $F/$1/constraint_0_max_power_uw
 }
 
 # Advance a counter by STEP uJ, wrapping as RAPL does; replaced with a

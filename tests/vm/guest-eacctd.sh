@@ -95,7 +95,7 @@ check "cgroups plus idle add up to the meters: $(cat $E/cgroups/energy_uj) + $id
 b=$(cat $E/cgroups/e2e/busy/energy_uj); h=$(cat $E/cgroups/e2e/half/energy_uj); i=$(cat $E/cgroups/e2e/idle/energy_uj 2>/dev/null || echo 0)
 echo "# busy $b uJ, half $h uJ, idle $i uJ"
 check "shares follow CPU time: busy > half > idle" [ "$b" -gt "$h" -a "$h" -gt "$i" ]
-check "recovered after kill -9 without a gap" grep -q "recovered state" /tmp/eacctd.log
+check "recovered after kill -9 without a gap" sh -c "grep -q \"recovered the state of batch\" /tmp/eacctd.log && ! grep -q \"NOT counted\" /tmp/eacctd.log"
 check "the restart reused the pinned BPF programs" grep -q "still running" /tmp/eacctd.log
 check "idle cgroups left the BPF map (prune_after = 3), energy still exact" \
 	grep -q "left the BPF map" /tmp/eacctd.log

@@ -102,6 +102,50 @@ static void print_module(struct json_object *m)
 	}
 }
 
+/* What eacctd sent, carried, lost or could not place: silent when all is well. */
+static void print_ledger(struct json_object *st)
+{
+	struct json_object *l;
+	char e[32];
+
+	if (!json_object_object_get_ex(st, "ledger", &l))
+		return;
+	if (u64_of(l, "carried_records")) {
+		eacct_format_energy(u64_of(l, "carried_uj") / 1e6, e, sizeof(e));
+		printf("carried     %s in %llu records, refused by the module, sent with the next batch\n",
+		       e, (unsigned long long)u64_of(l, "carried_records"));
+	}
+	if (u64_of(l, "lost_uj")) {
+		eacct_format_energy(u64_of(l, "lost_uj") / 1e6, e, sizeof(e));
+		printf("LOST        %s in batches the module refused for good (see eacctd's log)\n", e);
+	}
+	if (*eacct_json_str(l, "gap", ""))
+		printf("gap         not counted while eacctd was down: %s\n", eacct_json_str(l, "gap", ""));
+	if (*eacct_json_str(l, "wrap_gap", ""))
+		printf("gap         whole meter wraps may be missing: %s\n",
+		       eacct_json_str(l, "wrap_gap", ""));
+	if (json_object_object_get_ex(l, "state_saved", &l) && !json_object_get_boolean(l))
+		printf("state       NOT SAVED: a restart would lose or repeat an interval\n");
+}
+
+/* BPF's loss counters: each one above zero, or that none is. */
+static void print_losses(struct json_object *st)
+{
+	struct json_object *l;
+	bool any = false;
+
+	if (!json_object_object_get_ex(st, "bpf_losses", &l))
+		return;
+	json_object_object_foreach(l, key, v) {
+		if (!json_object_get_uint64(v))
+			continue;
+		printf("%s %s %llu", any ? "," : "bpf losses ", key,
+		       (unsigned long long)json_object_get_uint64(v));
+		any = true;
+	}
+	printf(any ? " (see eacctd's log)\n" : "bpf losses  none\n");
+}
+
 static void print_daemon(struct json_object *st, bool running)
 {
 	struct json_object *arr, *e, *in, *v;
@@ -150,6 +194,8 @@ static void print_daemon(struct json_object *st, bool running)
 	}
 	if (*eacct_json_str(st, "metrics", ""))
 		printf("metrics     http://%s/metrics\n", eacct_json_str(st, "metrics", ""));
+	print_ledger(st);
+	print_losses(st);
 }
 
 int cmd_status(struct eacct_ctx *ctx, int argc, char **argv)

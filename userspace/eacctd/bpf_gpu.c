@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpf_gpu.h"
+#include "bpf_maps.h"
 #include "gpu_account.skel.h"
 #include "gpu_sched.skel.h"
 
@@ -155,42 +156,10 @@ int eacct_bpf_gpu_credit(struct eacct_bpf_gpu *g)
 int eacct_bpf_gpu_read(struct eacct_bpf_gpu *g, struct eacct_gpu_key **keys,
 		       struct eacct_gpu_use **vals, size_t *n)
 {
-	int fd = bpf_map__fd(g->skel->maps.gpu_use);
-	struct eacct_gpu_key key, next, *prev = NULL;
-	size_t cap = 64;
+	struct bpf_map *map = g->skel->maps.gpu_use;
 
-	*n = 0;
-	*keys = malloc(cap * sizeof(**keys));
-	*vals = malloc(cap * sizeof(**vals));
-	if (!*keys || !*vals)
-		goto nomem;
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (*n == cap) {
-			void *k, *v;
-
-			cap *= 2;
-			k = realloc(*keys, cap * sizeof(**keys));
-			if (k)
-				*keys = k;
-			v = realloc(*vals, cap * sizeof(**vals));
-			if (v)
-				*vals = v;
-			if (!k || !v)
-				goto nomem;
-		}
-		if (bpf_map_lookup_elem(fd, &key, &(*vals)[*n]))
-			continue;	/* taken meanwhile */
-		(*keys)[(*n)++] = key;
-	}
-	return 0;
-nomem:
-	free(*keys);
-	free(*vals);
-	*keys = NULL;
-	*vals = NULL;
-	return -ENOMEM;
+	return bpf_map_read_all(bpf_map__fd(map), sizeof(**keys), sizeof(**vals),
+				bpf_map__max_entries(map), (void **)keys, (void **)vals, n);
 }
 
 int eacct_bpf_gpu_take(struct eacct_bpf_gpu *g, const struct eacct_gpu_key *key,

@@ -47,23 +47,16 @@ static const char *action_name(const struct enforced *e, char *buf, size_t len)
 	return buf;
 }
 
+/* Written only when an action changes: durable, it costs nothing each interval. */
 static void save(const struct enforcer *f)
 {
-	struct json_object *arr;
-	char tmp[300];
-	FILE *out;
+	struct json_object *arr = enforcer_json(f);
+	const char *text = json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN);
+	int err = eacct_file_replace(f->file, text, strlen(text), true);
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", f->file);
-	out = fopen(tmp, "w");
-	if (!out) {
-		f->log("enforcement: cannot write %s: %s", tmp, strerror(errno));
-		return;
-	}
-	arr = enforcer_json(f);
-	fputs(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN), out);
+	if (err)
+		f->log("enforcement: cannot write %s: %s", f->file, strerror(-err));
 	json_object_put(arr);
-	if (fflush(out) || fsync(fileno(out)) || fclose(out) || rename(tmp, f->file))
-		f->log("enforcement: cannot write %s: %s", f->file, strerror(errno));
 }
 
 struct json_object *enforcer_json(const struct enforcer *f)

@@ -7,6 +7,7 @@
 
 #include "gpu_activity.h"
 #include "lib/attrib.h"
+#include "lib/counter.h"
 #include "lib/cgroupfs.h"
 
 static const char *const method_names[] = {
@@ -66,8 +67,8 @@ static struct gpu_user *add(struct gpu_activity *a, const struct eacct_gpu_key *
 /* A counter read now against the last charged value: the delta, saved. */
 static void advance(struct gpu_user *u, const struct eacct_gpu_use *v)
 {
-	u->d_busy += v->busy_ns >= u->busy_ns ? v->busy_ns - u->busy_ns : 0;
-	u->d_ioctls += v->ioctls >= u->ioctls ? v->ioctls - u->ioctls : 0;
+	u->d_busy += eacct_counter_delta(u->busy_ns, v->busy_ns, 0, NULL);
+	u->d_ioctls += eacct_counter_delta(u->ioctls, v->ioctls, 0, NULL);
 	u->busy_ns = v->busy_ns;
 	u->ioctls = v->ioctls;
 }
@@ -314,23 +315,4 @@ void gpu_activity_forget_gone(struct gpu_activity *a)
 		if (!a->users[i].gone)
 			a->users[kept++] = a->users[i];
 	a->nr = kept;
-}
-
-bool gpu_activity_registered(const struct gpu_activity *a, uint64_t cgroup_id)
-{
-	size_t i;
-
-	for (i = 0; i < a->nr; i++)
-		if (a->users[i].key.cgroup_id == cgroup_id && a->users[i].registered)
-			return true;
-	return false;
-}
-
-void gpu_activity_mark_registered(struct gpu_activity *a, uint64_t cgroup_id)
-{
-	size_t i;
-
-	for (i = 0; i < a->nr; i++)
-		if (a->users[i].key.cgroup_id == cgroup_id)
-			a->users[i].registered = true;
 }

@@ -35,7 +35,6 @@ struct gpu_user {			/* one BPF map entry */
 	uint64_t busy_ns, ioctls;	/* cumulative, as last charged */
 	uint64_t d_busy, d_ioctls;	/* this interval */
 	unsigned int idle;		/* intervals in a row without use */
-	bool registered;		/* the module knows the cgroup */
 	bool gone;			/* taken out of the map this interval */
 };
 
@@ -106,8 +105,5 @@ size_t gpu_activity_split_basis(const struct gpu_activity *a, int gpu,
 
 /* After the interval is charged: drop entries taken out of the map. */
 void gpu_activity_forget_gone(struct gpu_activity *a);
-
-bool gpu_activity_registered(const struct gpu_activity *a, uint64_t cgroup_id);
-void gpu_activity_mark_registered(struct gpu_activity *a, uint64_t cgroup_id);
 
 #endif /* EACCT_GPU_ACTIVITY_H */

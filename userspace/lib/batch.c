@@ -164,6 +164,39 @@ void *eacct_batch_encode(const struct eacct_batch *b, size_t *len)
 	return buf;
 }
 
+int eacct_batch_decode(const void *buf, size_t len, struct eacct_batch *b)
+{
+	struct eacct_batch_header hdr;
+	size_t cg_bytes, pr_bytes;
+	const char *p = buf;
+
+	eacct_batch_init(b, 0);
+	if (len < sizeof(hdr))
+		return -EINVAL;
+	memcpy(&hdr, buf, sizeof(hdr));
+	if (hdr.magic != EACCT_BATCH_MAGIC || hdr.version != EACCT_BATCH_VERSION ||
+	    hdr.header_size != sizeof(hdr) ||
+	    (hdr.cgroup_record_size && hdr.cgroup_record_size != sizeof(*b->cgroups)) ||
+	    (hdr.process_record_size && hdr.process_record_size != sizeof(*b->processes)))
+		return -EINVAL;
+	cg_bytes = (size_t)hdr.nr_cgroup_records * sizeof(*b->cgroups);
+	pr_bytes = (size_t)hdr.nr_process_records * sizeof(*b->processes);
+	if (len != sizeof(hdr) + cg_bytes + pr_bytes)
+		return -EINVAL;
+	b->seq = hdr.seq;
+	b->cgroups = malloc(cg_bytes + 1);
+	b->processes = malloc(pr_bytes + 1);
+	if (!b->cgroups || !b->processes) {
+		eacct_batch_free(b);
+		return -ENOMEM;
+	}
+	memcpy(b->cgroups, p + sizeof(hdr), cg_bytes);
+	memcpy(b->processes, p + sizeof(hdr) + cg_bytes, pr_bytes);
+	b->nr_cgroups = b->cap_cgroups = hdr.nr_cgroup_records;
+	b->nr_processes = b->cap_processes = hdr.nr_process_records;
+	return 0;
+}
+
 #define MAX_FIELDS 8
 
 /* Split @line in place on blanks; returns the number of fields. */

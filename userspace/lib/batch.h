@@ -33,6 +33,8 @@ int eacct_batch_add_process(struct eacct_batch *b, uint32_t tgid,
 			    const char *comm);
 /* The wire form: a malloc()ed buffer of *len bytes, or NULL on ENOMEM. */
 void *eacct_batch_encode(const struct eacct_batch *b, size_t *len);
+/* Back from the wire form this library writes (a state file's batch). 0 or -EINVAL/-ENOMEM. */
+int eacct_batch_decode(const void *buf, size_t len, struct eacct_batch *b);
 
 /*
  * One text line to one record, for tools and tests:

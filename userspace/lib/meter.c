@@ -11,6 +11,7 @@
 #include <linux/perf_event.h>
 #include <sys/syscall.h>
 
+#include "counter.h"
 #include "meter.h"
 #include "topology.h"
 
@@ -101,14 +102,6 @@ void eacct_add_uj(double uj, double *frac, uint64_t *total)
 	*total += whole;
 }
 
-uint64_t eacct_counter_delta(uint64_t prev, uint64_t now, uint64_t wrap)
-{
-	if (now >= prev)
-		return now - prev;
-	/* One wraparound: from prev up to the modulus, then 0 to now. */
-	return wrap ? wrap - prev + now : 0;
-}
-
 uint64_t eacct_model_energy_uj(double idle_w, double tdp_w, double util,
 			       uint64_t interval_ns)
 {
@@ -180,6 +173,14 @@ static int read_integrated(struct eacct_meter *m)
 	return 0;
 }
 
+uint64_t eacct_meter_wrap_ns(const struct eacct_meter *m)
+{
+	double watts = m->max_power_uw ? (double)m->max_power_uw / 1e6 : EACCT_METER_MAX_W;
+	double ns = (double)m->wrap * m->uj_per_unit / watts * 1000;	/* uJ / W = us */
+
+	return !m->wrap || ns >= 1.8e19 ? UINT64_MAX : (uint64_t)ns;
+}
+
 int eacct_meter_read(struct eacct_meter *m)
 {
 	uint64_t raw;
@@ -190,17 +191,10 @@ int eacct_meter_read(struct eacct_meter *m)
 	err = read_raw(m, &raw);
 	if (err)
 		return err;
-	eacct_add_uj((double)eacct_counter_delta(m->last_raw, raw, m->wrap) *
+	eacct_add_uj((double)eacct_counter_delta(m->last_raw, raw, m->wrap, NULL) *
 		     m->uj_per_unit, &m->frac_uj, &m->total_uj);
 	m->last_raw = raw;
 	return 0;
-}
-
-void eacct_meter_close(struct eacct_meter *m)
-{
-	if (m->fd >= 0)
-		close(m->fd);
-	m->fd = -1;
 }
 
 /*
@@ -242,6 +236,24 @@ static void init_tmpl(struct eacct_meter *t, enum eacct_meter_kind kind)
  * Only package, dram and psys are charged; core and uncore are parts of
  * the package.
  */
+/*
+ * The most a zone may draw: the largest of its constraints' maximum
+ * power limits (long and short term), or 0 where none is readable.
+ */
+static uint64_t powercap_max_power(const char *root, const char *zone)
+{
+	uint64_t uw, most = 0;
+	char path[600];
+	int c;
+
+	for (c = 0; c < 3; c++) {
+		snprintf(path, sizeof(path), "%s/%s/constraint_%d_max_power_uw", root, zone, c);
+		if (!read_u64_file(path, &uw) && uw > most)
+			most = uw;
+	}
+	return most;
+}
+
 static int detect_powercap(const struct eacct_meter_roots *r,
 			   struct eacct_meter *out, int n, int max)
 {
@@ -284,6 +296,7 @@ static int detect_powercap(const struct eacct_meter_roots *r,
 			snprintf(t.error, sizeof(t.error), "no max_energy_range_uj");
 		}
 		t.wrap = range;
+		t.max_power_uw = powercap_max_power(r->powercap, d);
 		snprintf(path, sizeof(path), "%s/%s/energy_uj", r->powercap, d);
 		snprintf(t.source, sizeof(t.source), "%s", path);
 		n = add(out, n, max, domain, &t, range ? 0 : -EINVAL);

@@ -56,6 +56,7 @@ struct eacct_meter {
 	uint32_t msr;		/* MSR address for EACCT_METER_MSR */
 	int cpu;		/* CPU the perf event or MSR is read on */
 	uint64_t last_power_uw;	/* EACCT_METER_HWMON_POWER: last reading */
+	uint64_t max_power_uw;	/* the most it may draw (powercap constraints); 0: unknown */
 };
 
 /*
@@ -85,13 +86,18 @@ struct eacct_meter *eacct_meter_pick(struct eacct_meter *m, int n,
  * on error the total is unchanged.
  */
 int eacct_meter_read(struct eacct_meter *m);
-void eacct_meter_close(struct eacct_meter *m);
+
+/* The power assumed where a meter tells no maximum: above any one package's. */
+#define EACCT_METER_MAX_W 1000
+/*
+ * How long @m takes to wrap at the most its domain may draw: readings
+ * further apart cannot tell how many wraps they missed. UINT64_MAX for a
+ * counter without a modulus.
+ */
+uint64_t eacct_meter_wrap_ns(const struct eacct_meter *m);
 
 /* Add @uj to *total, carrying the sub-microjoule remainder in *frac. */
 void eacct_add_uj(double uj, double *frac, uint64_t *total);
-
-/* Raw counter delta across one wraparound at @wrap (0: never wraps). */
-uint64_t eacct_counter_delta(uint64_t prev, uint64_t now, uint64_t wrap);
 
 /*
  * The estimate for machines with no meter: idle_w + util x (tdp_w -

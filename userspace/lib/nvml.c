@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "counter.h"
 #include "meter.h"
 #include "nvml.h"
 
@@ -224,7 +225,7 @@ int eacct_nvml_read_energy(struct eacct_nvml_lib *lib, struct eacct_nvml_gpu *g)
 		if (r != NVML_SUCCESS)
 			return failed(lib, g, "nvmlDeviceGetTotalEnergyConsumption", r);
 		/* Below the last reading: the driver was reloaded, counting from 0. */
-		g->total_uj += (mj >= g->last_mj ? mj - g->last_mj : mj) * 1000;
+		g->total_uj += eacct_counter_delta(g->last_mj, mj, 0, NULL) * 1000;
 		g->last_mj = mj;
 		return 0;
 	}

@@ -1,0 +1,102 @@
+#!/bin/bash
+# eacctd's loop on this host, with batches going to a file (no module):
+# a SIGHUP storm neither stops nor delays batches; a reload without its
+# file keeps the running configuration; an unreadable module seq is an
+# error, not 0; a device that refuses every batch loses nothing: the
+# records are carried, meters read on, and all of it lands once the
+# device takes batches again; the status file shows the ledger and BPF's
+# loss counters. Prints TAP lines.
+set -u
+eacctd=$(realpath "${1:-build/bin/eacctd}")
+tmp=$(mktemp -d)
+daemon=
+trap 'kill $daemon 2>/dev/null; wait $daemon 2>/dev/null; "$eacctd" -c "$tmp/conf" --reset-bpf >/dev/null 2>&1; rm -rf "$tmp"' EXIT
+TAP_PREFIX="eacctd daemon"
+. "$(dirname "$0")/tap.sh"
+S=$tmp/sys
+. "$(dirname "$0")/fixture-sysfs.sh"
+fixture_tree
+
+# Batches in the file: "count energy_uj" summed over every record (perl, in Debian's base).
+batch_sum() {
+	perl -e 'local $/; open(my $f, "<", $ARGV[0]) or die; my $d = <$f>; my ($n, $e) = (0, 0);
+		while (length($d) >= 32) {
+			my ($magic, $ver, $hs, $seq, $nc, $np) = unpack("L S S Q L L", $d);
+			last unless $magic == 0x54434145;
+			for my $i (0 .. $nc - 1) {
+				my (undef, undef, undef, $uj) = unpack("Q L L Q", substr($d, 32 + 32 * $i, 24));
+				$e += $uj;
+			}
+			$d = substr($d, 32 + 32 * $nc + 48 * $np); $n++;
+		}
+		print "$n $e\n";' "$1"
+}
+status() { jq -r "$1" "$tmp/status.json" 2>/dev/null; }
+start() {
+	"$eacctd" -c "$tmp/conf" 2>>"$tmp/log" &
+	daemon=$!
+	for _ in $(seq 100); do grep -q "running:" "$tmp/log" && break; sleep 0.1; done
+}
+stop() { kill "$daemon" 2>/dev/null; wait "$daemon" 2>/dev/null; daemon=; }
+
+fixture_eacctd_conf "$tmp/conf" "$tmp" <<EOC
+interval = 200
+intensity = 100
+EOC
+
+# An unreadable seq is an error: eacctd says so and does not start.
+mv "$S/seq" "$S/seq.away"
+"$eacctd" -c "$tmp/conf" 2>"$tmp/log0"
+rc=$?
+mv "$S/seq.away" "$S/seq"
+check "no readable seq: eacctd refuses to start (status $rc) and says why" \
+	bash -c "[ $rc -ne 0 ] && grep -q 'cannot read .*/seq' '$tmp/log0'"
+
+# A SIGHUP storm: 100 a second for 10 s.
+start
+sleep 1
+read -r n0 _ < <(batch_sum "$tmp/batches")
+u0=$(status .updated)
+end=$((SECONDS + 10))
+while [ $SECONDS -lt $end ]; do
+	for _ in $(seq 10); do kill -HUP "$daemon"; done
+	sleep 0.1
+done
+read -r n1 _ < <(batch_sum "$tmp/batches")
+u1=$(status .updated)
+check "100 SIGHUPs a second for 10 s: batches go on ($((n1 - n0)) in 10 s at 200 ms)" [ $((n1 - n0)) -ge 40 ]
+check "... and the status file is written on ($u0 -> $u1)" [ $((u1 - u0)) -ge 9 ]
+check "... eacctd still running" kill -0 "$daemon"
+
+# A reload without its file keeps the running configuration.
+mv "$tmp/conf" "$tmp/conf.away"
+kill -HUP "$daemon"
+sleep 0.6
+check "a reload without its file says so" grep -q "the running configuration stays" "$tmp/log"
+check "... and keeps the intensity (100 g/kWh)" [ "$(status .intensity.g_per_kwh)" = 100 ]
+mv "$tmp/conf.away" "$tmp/conf"
+
+check "status shows the ledger" [ "$(status .ledger.lost_uj)" = 0 ]
+check "status shows BPF's loss counters" [ "$(status '.bpf_losses | has("storage_misses") and has("cgroup_map_full") and has("flush_races")')" = true ]
+stop
+read -r n_before e_before < <(batch_sum "$tmp/batches")
+
+# A device that refuses every batch: carried, nothing lost, meters read on.
+ln -sf /dev/full "$tmp/dev"
+sed -i "s|^device = .*|device = $tmp/dev|" "$tmp/conf"
+start
+sleep 2
+check "refused batches are carried (status: $(status .ledger.carried_uj) uJ in $(status .ledger.carried_records) records)" \
+	[ "$(status .ledger.carried_uj)" -gt 0 ]
+check "... nothing declared lost" [ "$(status .ledger.lost_uj)" = 0 ]
+check "... the log says the energy goes with the next batch" grep -q "its energy goes with the next batch" "$tmp/log"
+# The device takes batches again: the carry lands with the next one.
+carried=$(status .ledger.carried_uj)
+ln -sf "$tmp/batches" "$tmp/dev"
+sleep 1
+read -r n_after e_after < <(batch_sum "$tmp/batches")
+check "once the device takes batches, the carried energy lands ($((e_after - e_before)) uJ >= $carried uJ)" \
+	[ $((e_after - e_before)) -ge "$carried" ]
+check "... and the carry is empty" [ "$(status .ledger.carried_records)" = 0 ]
+stop
+tap_done eacctd-daemon
