@@ -144,7 +144,16 @@ int main(int argc, char **argv)
 	fprintf(f, "interval = 1000\nintensity = 300\n"
 		"device = /tmp/eacctd-bench.batches\n"
 		"state_file = /tmp/eacctd-bench.state\n"
+		"status_file = /tmp/eacctd-bench.status\n"
+		"sysfs = /tmp/eacctd-bench.sys\n"
 		"bpf_pin_dir = /sys/fs/bpf/eacct-bench\n");
+	fclose(f);
+	/* The module's seq, which eacctd reads before its first batch. */
+	mkdir("/tmp/eacctd-bench.sys", 0755);
+	f = fopen("/tmp/eacctd-bench.sys/seq", "w");
+	if (!f)
+		return 1;
+	fputs("0\n", f);
 	fclose(f);
 	if (argc > 2) {
 		for (nr_sizes = 0; nr_sizes < 8 && nr_sizes + 2 < argc; nr_sizes++)

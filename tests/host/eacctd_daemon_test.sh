@@ -99,4 +99,23 @@ check "once the device takes batches, the carried energy lands ($((e_after - e_b
 	[ $((e_after - e_before)) -ge "$carried" ]
 check "... and the carry is empty" [ "$(status .ledger.carried_records)" = 0 ]
 stop
+
+# CPUs online, not present: a fixture of 4 CPUs, one offline (without a
+# topology, as the kernel shows an offline CPU), then two more go offline.
+C=$tmp/cpu
+for c in 0 1 2 3; do
+	mkdir -p "$C/cpu$c/topology"
+	[ $c = 1 ] || echo 0 >"$C/cpu$c/topology/physical_package_id"
+done
+echo "0,2-3" >"$C/online"
+ln -sf "$tmp/batches" "$tmp/dev"
+echo "cpu_root = $C" >>"$tmp/conf"
+: >"$tmp/log"
+start
+check "an offline CPU is not counted: package-0 has 3 CPUs online" grep -q "package-0: 3 CPU(s) online" "$tmp/log"
+check "... and no second package from the offline CPU" bash -c "! grep -q 'package-1' '$tmp/log'"
+echo "0" >"$C/online"
+sleep 0.6
+check "CPUs going offline are seen at the next interval" grep -q "package-0: 1 CPU(s) online, were 3" "$tmp/log"
+stop
 tap_done eacctd-daemon

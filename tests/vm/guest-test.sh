@@ -108,6 +108,7 @@ rmdir /sys/fs/cgroup/cyc/a /sys/fs/cgroup/cyc/b /sys/fs/cgroup/cyc
 
 sh /guest-hostile.sh
 sh /guest-eacctd.sh
+sh /guest-faults.sh
 sh /guest-gpu.sh
 sh /guest-sched.sh
 sh /guest-budget.sh

@@ -16,6 +16,7 @@
 #include "eacctd.h"
 #include "bpf_maps.h"
 #include "cpu_account.skel.h"
+#include "lib/array.h"
 #include "lib/counter.h"
 
 static int cmp_cg(const void *a, const void *b)
@@ -51,20 +52,10 @@ struct cg *activity_find_cg(struct activity *a, uint64_t id)
 /* Append an entry; the caller sorts the array again afterwards. */
 static struct cg *add_cg(struct activity *a, uint64_t id)
 {
-	struct cg *c;
+	struct cg *c = eacct_array_push((void **)&a->cgs, &a->cap_cgs, &a->nr_cgs, sizeof(*c));
 
-	if (a->nr_cgs == a->cap_cgs) {
-		size_t cap = a->cap_cgs ? 2 * a->cap_cgs : 256;
-
-		c = realloc(a->cgs, cap * sizeof(*c));
-		if (!c)
-			return NULL;
-		a->cgs = c;
-		a->cap_cgs = cap;
-	}
-	c = &a->cgs[a->nr_cgs++];
-	memset(c, 0, sizeof(*c));
-	c->id = id;
+	if (c)
+		c->id = id;
 	return c;
 }
 
@@ -152,20 +143,11 @@ static int cmp_proc_cgroup(const void *a, const void *b)
 
 static struct proc *add_proc(struct activity *a, const struct eacct_process_key *key)
 {
-	struct proc *p;
+	struct proc *p = eacct_array_push((void **)&a->procs, &a->cap_procs, &a->nr_procs,
+					  sizeof(*p));
 
-	if (a->nr_procs == a->cap_procs) {
-		size_t cap = a->cap_procs ? 2 * a->cap_procs : 256;
-
-		p = realloc(a->procs, cap * sizeof(*p));
-		if (!p)
-			return NULL;
-		a->procs = p;
-		a->cap_procs = cap;
-	}
-	p = &a->procs[a->nr_procs++];
-	memset(p, 0, sizeof(*p));
-	p->key = *key;
+	if (p)
+		p->key = *key;
 	return p;
 }
 

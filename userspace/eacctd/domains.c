@@ -125,6 +125,7 @@ int domains_setup(struct eacctd *e)
 		return -ENOENT;
 	}
 	for (p = 0; p < d->nr_pkgs; p++) {
+		logmsg("package-%d: %d CPU(s) online", p, d->pkg_cpus[p]);
 		add_cpu_domain(e, p, false);
 		add_cpu_domain(e, p, true);
 	}

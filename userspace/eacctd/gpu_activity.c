@@ -6,6 +6,7 @@
 #include <bpf/libbpf.h>
 
 #include "gpu_activity.h"
+#include "lib/array.h"
 #include "lib/attrib.h"
 #include "lib/counter.h"
 #include "lib/cgroupfs.h"
@@ -47,20 +48,10 @@ static struct gpu_user *find(struct gpu_activity *a, size_t n,
 
 static struct gpu_user *add(struct gpu_activity *a, const struct eacct_gpu_key *key)
 {
-	struct gpu_user *u;
+	struct gpu_user *u = eacct_array_push((void **)&a->users, &a->cap, &a->nr, sizeof(*u));
 
-	if (a->nr == a->cap) {
-		size_t cap = a->cap ? 2 * a->cap : 64;
-
-		u = realloc(a->users, cap * sizeof(*u));
-		if (!u)
-			return NULL;
-		a->users = u;
-		a->cap = cap;
-	}
-	u = &a->users[a->nr++];
-	memset(u, 0, sizeof(*u));
-	u->key = *key;
+	if (u)
+		u->key = *key;
 	return u;
 }
 

@@ -30,6 +30,7 @@
 #include "eacctd.h"
 #include "cpu_account.skel.h"
 #include "lib/carbon.h"
+#include "lib/counter.h"
 #include "lib/state.h"
 #include "lib/sysfile.h"
 
@@ -255,27 +256,57 @@ static uint64_t boottime_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-static void note_gap(struct eacctd *e, const char *domain, const char *why)
+/* A downtime's energy not counted: said, with the amount where the readings tell it. */
+static void note_gap(struct eacctd *e, const char *domain, const char *why, uint64_t apparent)
 {
-	snprintf(e->led.gap_reason, sizeof(e->led.gap_reason), "%s: %s", domain, why);
-	logmsg("%s: the energy while eacctd was down is NOT counted: %s", domain, why);
+	char amount[64] = "amount unknown";
+
+	if (apparent != UINT64_MAX) {
+		snprintf(amount, sizeof(amount), "%" PRIu64 " uJ by its readings", apparent);
+		e->led.gap_uj += apparent;
+	}
+	snprintf(e->led.gap_reason, sizeof(e->led.gap_reason), "%s: %s (%s)", domain, why, amount);
+	logmsg("%s: the energy while eacctd was down is NOT counted: %s (%s)", domain, why, amount);
 }
 
-/* Why @m cannot be continued from for @dom, or NULL if it can. */
+/*
+ * Whether @dom's meter can go on from the state's reading @m: NULL if so,
+ * else why not. *@apparent: the downtime's energy as the two readings
+ * show it, where that means something (else UINT64_MAX).
+ */
 static const char *mismatch(const struct eacct_state *s, const struct eacct_state_meter *m,
-			    const struct domain *dom, bool same_boot)
+			    const struct domain *dom, bool same_boot, uint64_t *apparent)
 {
 	struct eacct_state_meter now;
+	enum eacct_counter_step step;
+	uint64_t elapsed, uj;
+	double unit, max_w;
 
+	*apparent = UINT64_MAX;
 	if (!same_boot)
 		return s->boot_id[0] ? "the machine rebooted" : "the state file names no boot (eacctd 0.1)";
 	if (!meter_identity(dom, &now))
 		return "the meter is not a counter";
 	if (strcmp(now.kind, m->kind) || strcmp(now.source, m->source) || now.wrap != m->wrap)
 		return "the meter changed";
-	if (m->wrap && dom->meter &&
-	    boottime_ns() - s->boottime_ns > eacct_meter_wrap_ns(dom->meter))
+	if (dom->meter && dom->meter->kind == EACCT_METER_PERF)
+		return "a perf counter starts again with each eacctd";
+	/* now.last_raw: the reading eacctd took at start. */
+	elapsed = boottime_ns() - s->boottime_ns;
+	unit = dom->meter ? dom->meter->uj_per_unit : 1000;	/* NVML: mJ */
+	max_w = dom->meter && dom->meter->max_power_uw ? dom->meter->max_power_uw / 1e6 :
+		EACCT_METER_MAX_W;
+	uj = (uint64_t)((double)eacct_counter_delta(m->last_raw, now.last_raw, m->wrap, &step) *
+			unit);
+	if (step == EACCT_COUNTER_RESTARTED)
+		return "the meter went back (reset) while eacctd was down";
+	/* More than the most it can draw, with a joule to spare: a reset that looks like a wrap. */
+	if ((double)uj > max_w * (double)elapsed / 1000 + 1e6)
+		return "the meter advanced more than its maximum power allows (reset or replaced)";
+	if (dom->meter && elapsed > eacct_meter_wrap_ns(dom->meter)) {
+		*apparent = uj;	/* whole wraps may be missing from it */
 		return "down longer than the meter takes to wrap at its maximum power";
+	}
 	return NULL;
 }
 
@@ -354,6 +385,7 @@ void ledger_recover(struct eacctd *e, bool bpf_reused)
 	uint64_t mseq = e->led.seq - 1;
 	const struct eacct_state_meter *m;
 	struct eacct_state *s;
+	uint64_t apparent;
 	char boot[40] = "";
 	bool same_boot, continuous;
 	struct domain *dom;
@@ -387,9 +419,10 @@ void ledger_recover(struct eacctd *e, bool bpf_reused)
 		for (i = 0, m = NULL; i < s->nr_meters && !m; i++)
 			if (!strcmp(s->meters[i].domain, dom->name))
 				m = &s->meters[i];
-		why = m ? mismatch(s, m, dom, same_boot) : "not in the state file";
+		apparent = UINT64_MAX;
+		why = m ? mismatch(s, m, dom, same_boot, &apparent) : "not in the state file";
 		if (why) {
-			note_gap(e, dom->name, why);
+			note_gap(e, dom->name, why, apparent);
 			continue;
 		}
 		restore_meter(dom, m);

@@ -111,6 +111,7 @@ static struct json_object *ledger_json(const struct eacctd *e)
 				       account_batch_energy(&led->carry)));
 	json_object_object_add(o, "lost_uj", json_object_new_uint64(led->lost_uj));
 	json_object_object_add(o, "gap", json_object_new_string(led->gap_reason));
+	json_object_object_add(o, "gap_uj", json_object_new_uint64(led->gap_uj));
 	json_object_object_add(o, "wrap_gap", json_object_new_string(e->dom.gap));
 	json_object_object_add(o, "state_saved", json_object_new_boolean(!led->state_failed));
 	return o;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "batch.h"
 
 static const char *const class_prefix[EACCT_NR_CLASSES] = {
@@ -71,34 +72,16 @@ void eacct_batch_free(struct eacct_batch *b)
 	eacct_batch_init(b, 0);
 }
 
-/* Grow *arr to hold one more element of @size bytes. */
-static int grow(void **arr, size_t *cap, size_t nr, size_t size)
-{
-	size_t new_cap;
-	void *p;
-
-	if (nr < *cap)
-		return 0;
-	new_cap = *cap ? *cap * 2 : 64;
-	p = realloc(*arr, new_cap * size);
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	*cap = new_cap;
-	return 0;
-}
-
 int eacct_batch_add_cgroup(struct eacct_batch *b, uint64_t cgroup_id,
 			   uint32_t domain, uint64_t energy_uj,
 			   uint64_t carbon_ug)
 {
 	struct eacct_cgroup_record *r;
 
-	if (grow((void **)&b->cgroups, &b->cap_cgroups, b->nr_cgroups,
-		 sizeof(*r)))
+	r = eacct_array_push((void **)&b->cgroups, &b->cap_cgroups, &b->nr_cgroups,
+			     sizeof(*r));
+	if (!r)
 		return -ENOMEM;
-	r = &b->cgroups[b->nr_cgroups++];
-	memset(r, 0, sizeof(*r));
 	r->cgroup_id = cgroup_id;
 	r->domain = domain;
 	r->energy_uj = energy_uj;
@@ -123,11 +106,10 @@ int eacct_batch_add_process(struct eacct_batch *b, uint32_t tgid,
 {
 	struct eacct_process_record *r;
 
-	if (grow((void **)&b->processes, &b->cap_processes, b->nr_processes,
-		 sizeof(*r)))
+	r = eacct_array_push((void **)&b->processes, &b->cap_processes, &b->nr_processes,
+			     sizeof(*r));
+	if (!r)
 		return -ENOMEM;
-	r = &b->processes[b->nr_processes++];
-	memset(r, 0, sizeof(*r));
 	r->cgroup_id = cgroup_id;
 	r->tgid = tgid;
 	r->domain = domain;
