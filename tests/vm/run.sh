@@ -13,7 +13,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=$top/build/vm
 mode=test
-timeout_s=${EACCT_VM_TIMEOUT:-600}
+timeout_s=${EACCT_VM_TIMEOUT:-900}
 
 if [ "${1:-}" = --mode ]; then
 	mode=$2
