@@ -87,13 +87,18 @@ $(B)/bin/cgroup-events-test: tests/host/cgroup_events_test.c $(B)/bpf/cgroup_eve
 		$(LIB) | $(B)/bin
 	$(CC) $(USER_CFLAGS) -o $@ $< $(LIB) $(LIB_LDLIBS) -lbpf -lelf -lz
 
-$(B)/bin/cpu-account-test: tests/host/cpu_account_test.c userspace/eacctd/bpf_cpu.c userspace/eacctd/bpf_cpu.h \
+$(B)/bin/cpu-account-test: tests/host/cpu_account_test.c userspace/eacctd/bpf_cpu.c userspace/eacctd/bpf_cpu.h userspace/eacctd/pins.c \
 		$(B)/bpf/cpu_account.skel.h $(LIB) | $(B)/bin
-	$(CC) $(USER_CFLAGS) -o $@ $< userspace/eacctd/bpf_cpu.c $(LIB) $(LIB_LDLIBS) -lbpf -lelf -lz
+	$(CC) $(USER_CFLAGS) -o $@ $< userspace/eacctd/bpf_cpu.c userspace/eacctd/pins.c $(LIB) $(LIB_LDLIBS) -lbpf -lelf -lz
 
-$(B)/bin/sched-bench: tests/host/sched_bench.c userspace/eacctd/bpf_cpu.c userspace/eacctd/bpf_cpu.h \
+$(B)/bin/pins-test: tests/host/pins_test.c userspace/eacctd/bpf_cpu.c userspace/eacctd/bpf_cpu.h \
+		userspace/eacctd/pins.c $(B)/bpf/cpu_account.skel.h $(B)/bpf/bench_empty.skel.h \
+		$(LIB) | $(B)/bin
+	$(CC) $(USER_CFLAGS) -o $@ $< userspace/eacctd/bpf_cpu.c userspace/eacctd/pins.c $(LIB) $(LIB_LDLIBS) -lbpf -lelf -lz
+
+$(B)/bin/sched-bench: tests/host/sched_bench.c userspace/eacctd/bpf_cpu.c userspace/eacctd/bpf_cpu.h userspace/eacctd/pins.c \
 		$(B)/bpf/cpu_account.skel.h $(B)/bpf/bench_empty.skel.h $(LIB) | $(B)/bin
-	$(CC) $(USER_CFLAGS) -o $@ $< userspace/eacctd/bpf_cpu.c $(LIB) $(LIB_LDLIBS) -lbpf -lelf -lz
+	$(CC) $(USER_CFLAGS) -o $@ $< userspace/eacctd/bpf_cpu.c userspace/eacctd/pins.c $(LIB) $(LIB_LDLIBS) -lbpf -lelf -lz
 
 # eacctd: the files of userspace/eacctd/ beside the library's.
 EACCTD_SRCS := $(wildcard userspace/eacctd/*.c)
@@ -154,10 +159,10 @@ $(VMBIN)/bench: tests/vm/bench.c $(LIB)
 $(VMBIN)/eacct-write: userspace/eacct-write.c $(LIB)
 	@mkdir -p $(VMBIN)
 	$(CC) $(USER_CFLAGS) -static -o $@ $< $(LIB) $(LIB_LDLIBS)
-$(VMBIN)/cpu-account-test: tests/host/cpu_account_test.c userspace/eacctd/bpf_cpu.c userspace/eacctd/bpf_cpu.h \
+$(VMBIN)/cpu-account-test: tests/host/cpu_account_test.c userspace/eacctd/bpf_cpu.c userspace/eacctd/bpf_cpu.h userspace/eacctd/pins.c \
 		$(B)/bpf/cpu_account.skel.h $(LIB)
 	@mkdir -p $(VMBIN)
-	$(CC) $(USER_CFLAGS) -static -o $@ $< userspace/eacctd/bpf_cpu.c $(LIB) $(LIB_LDLIBS) -lbpf -lelf -lz
+	$(CC) $(USER_CFLAGS) -static -o $@ $< userspace/eacctd/bpf_cpu.c userspace/eacctd/pins.c $(LIB) $(LIB_LDLIBS) -lbpf -lelf -lz
 $(VMBIN)/eacctd: $(EACCTD_DEPS)
 	@mkdir -p $(VMBIN)
 	$(CC) $(USER_CFLAGS) -DEACCT_NO_HTTP -static -o $@ $(EACCTD_SRCS) $(LIB) $(LIB_LDLIBS) -lpthread -lbpf -lelf -lz
@@ -190,7 +195,7 @@ $(B)/bin/eacctd-nvml-test: tests/host/eacctd_nvml_test.c $(LIB) | $(B)/bin
 $(B)/bin/eacctd-intensity-test: tests/host/eacctd_intensity_test.c $(LIB) | $(B)/bin
 	$(CC) $(USER_CFLAGS) -o $@ $< $(LIB) $(LIB_LDLIBS) -lpthread
 
-host-bpf-test: $(B)/bin/cgroup-events-test $(B)/bin/cpu-account-test $(B)/bin/eacct \
+host-bpf-test: $(B)/bin/cgroup-events-test $(B)/bin/cpu-account-test $(B)/bin/eacct $(B)/bin/pins-test \
 		$(B)/bin/eacctd $(B)/bin/eacctd-nvml-test $(B)/tests/libnvidia-ml.so.1 \
 		$(B)/bin/eacctd-intensity-test
 	tests/host/eacct_meters_test.sh $(B)/bin/eacct $(B)/tests/libnvidia-ml.so.1
@@ -202,6 +207,7 @@ host-bpf-test: $(B)/bin/cgroup-events-test $(B)/bin/cpu-account-test $(B)/bin/ea
 	$(B)/bin/cgroup-events-test
 	$(B)/bin/cpu-account-test
 	$(B)/bin/cpu-account-test --two-packages
+	$(B)/bin/pins-test
 
 gates:
 	tests/gates.sh "$(KDIR)"

@@ -133,14 +133,14 @@ int main(int argc, char **argv)
 	/* One program at a time, alternating: neither warms the other's caches. */
 	for (i = 0; i < PHASES; i++) {
 		run_phase(base->progs.empty_switch, empty_migrate);
-		run_phase(c.switch_prog, our_migrate);
+		run_phase(c.skel->progs.account_switch, our_migrate);
 	}
 	for (i = 0; i < nr_kids; i++)
 		kill(kids[i], SIGKILL);
 	for (i = 0; i < nr_kids; i++)
 		waitpid(kids[i], &status, 0);
 
-	prog_stats(bpf_program__fd(c.switch_prog), &ours, &runs_ours);
+	prog_stats(bpf_program__fd(c.skel->progs.account_switch), &ours, &runs_ours);
 	prog_stats(bpf_program__fd(base->progs.empty_switch), &empty, &runs_empty);
 	if (two) {
 		prog_stats(bpf_program__fd(our_migrate), &mig_ours, &mig_runs_ours);

@@ -4,20 +4,18 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/magic.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
-#include <sys/vfs.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "bpf_cpu.h"
 #include "cpu_account.skel.h"
 #include "lib/topology.h"
+#include "pins.h"
 
 /* The pinned objects, by file name under the pin directory. */
 static const char *const pinned_maps[] = { "task_acct", "cgroup_ns", "process_ns", "bss" };
-/* link_migrate is there with several packages only. */
+#define NR_MAPS (sizeof(pinned_maps) / sizeof(pinned_maps[0]))
+/* link_migrate is there with several packages only: the last. */
 static const char *const pinned_links[] = {
 	"link_switch", "link_fork", "link_attach", "link_iter", "link_migrate",
 };
@@ -27,37 +25,8 @@ static const char *const pinned_links[] = {
 
 void eacct_bpf_cpu_unpin(const char *pin_dir)
 {
-	char path[512];
-	size_t i;
-
-	for (i = 0; i < sizeof(pinned_maps) / sizeof(pinned_maps[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", pin_dir, pinned_maps[i]);
-		unlink(path);
-	}
-	for (i = 0; i < NR_LINKS; i++) {
-		snprintf(path, sizeof(path), "%s/%s", pin_dir, pinned_links[i]);
-		unlink(path);
-	}
-}
-
-/* bpffs mounted at the pin directory's parent, mounting it if need be. */
-static int ensure_bpffs(const char *pin_dir)
-{
-	char parent[512], *slash;
-	struct statfs st;
-
-	snprintf(parent, sizeof(parent), "%s", pin_dir);
-	slash = strrchr(parent, '/');
-	if (slash && slash != parent)
-		*slash = '\0';
-	if (statfs(parent, &st) == 0 && st.f_type == BPF_FS_MAGIC)
-		goto mkd;
-	if (mount("bpf", parent, "bpf", 0, NULL))
-		return -errno;
-mkd:
-	if (mkdir(pin_dir, 0700) && errno != EEXIST)
-		return -errno;
-	return 0;
+	pins_remove(pin_dir, pinned_maps, NR_MAPS);
+	pins_remove(pin_dir, pinned_links, NR_LINKS);
 }
 
 /* CLOCK_MONOTONIC, the clock of a task's start_time. */
@@ -69,76 +38,55 @@ static uint64_t monotonic_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-static struct bpf_map *map_by_pin_name(struct cpu_account_bpf *skel, size_t i)
+/* This topology's links: without link_migrate for one package. */
+static size_t nr_links(const struct eacct_bpf_cpu *c)
 {
-	struct bpf_map *maps[] = {
-		skel->maps.task_acct, skel->maps.cgroup_ns, skel->maps.process_ns,
-		skel->maps.bss,
-	};
-	return maps[i];
+	return c->nr_pkgs > 1 ? NR_LINKS : LINK_MIGRATE;
 }
 
-static int open_links(struct eacct_bpf_cpu *c, const char *pin_dir)
+static void programs(struct cpu_account_bpf *skel, struct bpf_program *progs[NR_LINKS])
 {
-	size_t nr = c->nr_pkgs > 1 ? NR_LINKS : LINK_MIGRATE;
+	progs[0] = skel->progs.account_switch;
+	progs[1] = skel->progs.account_fork;
+	progs[2] = skel->progs.account_attach;
+	progs[LINK_ITER] = skel->progs.collect;
+	progs[LINK_MIGRATE] = skel->progs.account_migrate;
+}
+
+/* Attach every program, and pin the links in place of any pinned before. */
+static int attach(struct eacct_bpf_cpu *c, const char *pin_dir)
+{
 	struct bpf_link *links[NR_LINKS];
-	char path[512];
-	size_t i;
-
-	/* A set pinned for another topology does not fit: start over. */
-	snprintf(path, sizeof(path), "%s/%s", pin_dir, pinned_links[LINK_MIGRATE]);
-	if (!access(path, F_OK) != (c->nr_pkgs > 1))
-		return -ENOENT;
-	for (i = 0; i < nr; i++) {
-		snprintf(path, sizeof(path), "%s/%s", pin_dir, pinned_links[i]);
-		links[i] = access(path, F_OK) ? NULL : bpf_link__open(path);
-		if (!links[i]) {
-			while (i--)
-				bpf_link__destroy(links[i]);
-			return -ENOENT;
-		}
-	}
-	/* The running programs are the pinned ones: keep them, attach nothing. */
-	for (i = 0; i < nr; i++)
-		if (i != LINK_ITER)
-			bpf_link__destroy(links[i]);
-	c->iter = links[LINK_ITER];
-	return 0;
-}
-
-static int pin_links(struct eacct_bpf_cpu *c, const char *pin_dir)
-{
-	struct bpf_link *links[NR_LINKS] = {
-		c->skel->links.account_switch, c->skel->links.account_fork,
-		c->skel->links.account_attach, c->iter,
-		c->skel->links.account_migrate,
-	};
-	size_t nr = c->nr_pkgs > 1 ? NR_LINKS : LINK_MIGRATE;
-	char path[512];
-	size_t i;
 	int err;
 
-	for (i = 0; i < nr; i++) {
-		snprintf(path, sizeof(path), "%s/%s", pin_dir, pinned_links[i]);
-		err = bpf_link__pin(links[i], path);
-		if (err)
-			return err;
-	}
-	return 0;
+	err = cpu_account_bpf__attach(c->skel);
+	if (err)
+		return err;
+	c->iter = bpf_program__attach_iter(c->skel->progs.collect, NULL);
+	if (!c->iter)
+		return -errno;
+	links[0] = c->skel->links.account_switch;
+	links[1] = c->skel->links.account_fork;
+	links[2] = c->skel->links.account_attach;
+	links[LINK_ITER] = c->iter;
+	links[LINK_MIGRATE] = c->skel->links.account_migrate;
+	return pin_dir ? pins_replace(pin_dir, pinned_links, links, nr_links(c)) : 0;
 }
 
 static int load(struct eacct_bpf_cpu *c, const char *cpu_dir,
 		const char *pin_dir)
 {
+	struct bpf_program *progs[NR_LINKS];
+	struct bpf_map *maps[NR_MAPS];
+	enum pins_found found = PINS_NONE;
+	uint8_t cpu_pkg[EACCT_MAX_CPUS];
 	char path[512];
-	size_t i;
 	int err;
 
 	c->skel = cpu_account_bpf__open();
 	if (!c->skel)
 		return -errno;
-	c->nr_pkgs = eacct_cpu_packages(cpu_dir, c->skel->bss->cpu_pkg,
-					EACCT_MAX_CPUS, EACCT_MAX_PKG);
+	c->nr_pkgs = eacct_cpu_packages(cpu_dir, cpu_pkg, EACCT_MAX_CPUS, EACCT_MAX_PKG);
 	if (c->nr_pkgs < 0)
 		return c->nr_pkgs;
 	c->skel->rodata->nr_pkgs = c->nr_pkgs;
@@ -146,29 +94,47 @@ static int load(struct eacct_bpf_cpu *c, const char *cpu_dir,
 	/* With one package every nanosecond is package 0's: no migrations. */
 	if (c->nr_pkgs == 1)
 		bpf_program__set_autoload(c->skel->progs.account_migrate, false);
-	for (i = 0; pin_dir && i < sizeof(pinned_maps) / sizeof(pinned_maps[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", pin_dir, pinned_maps[i]);
-		err = bpf_map__set_pin_path(map_by_pin_name(c->skel, i), path);
-		if (err)
-			return err;
-	}
+	maps[0] = c->skel->maps.task_acct;
+	maps[1] = c->skel->maps.cgroup_ns;
+	maps[2] = c->skel->maps.process_ns;
+	maps[3] = c->skel->maps.bss;
+	err = pin_dir ? pins_maps(pin_dir, pinned_maps, maps, NR_MAPS) : 0;
+	if (err)
+		return err;
 	/* Pinned maps are reused here, if any, and new ones pinned. */
 	err = cpu_account_bpf__load(c->skel);
 	if (err)
 		return err;
-	if (pin_dir && !open_links(c, pin_dir)) {
+	/*
+	 * Into the live .bss, reused or new (the skeleton maps it): a reused
+	 * one keeps its loss counters but gets this topology.
+	 */
+	memcpy(c->skel->bss->cpu_pkg, cpu_pkg, sizeof(cpu_pkg));
+	if (pin_dir) {
+		/* A set pinned for another topology does not fit: start over. */
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, pinned_links[LINK_MIGRATE]);
+		if (!access(path, F_OK) != (c->nr_pkgs > 1))
+			return -ENOENT;
+		programs(c->skel, progs);
+		found = pins_check(pin_dir, pinned_links, progs, nr_links(c));
+	}
+	switch (found) {
+	case PINS_PARTIAL:
+		return -ENOENT;
+	case PINS_SAME:	/* the running programs are these: attach nothing */
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, pinned_links[LINK_ITER]);
+		c->iter = bpf_link__open(path);
+		if (!c->iter)
+			return -errno;
 		c->reused = true;
 		return 0;
+	case PINS_OTHER:	/* another build: its maps kept, its programs replaced */
+		c->reused = c->upgraded = true;
+		return attach(c, pin_dir);
+	case PINS_NONE:
+		break;
 	}
-	err = cpu_account_bpf__attach(c->skel);
-	if (err)
-		return err;
-	c->iter = bpf_program__attach_iter(c->skel->progs.collect, NULL);
-	if (!c->iter)
-		return -errno;
-	if (pin_dir)
-		return pin_links(c, pin_dir);
-	return 0;
+	return attach(c, pin_dir);
 }
 
 int eacct_bpf_cpu_open(struct eacct_bpf_cpu *c, const char *cpu_dir,
@@ -178,13 +144,13 @@ int eacct_bpf_cpu_open(struct eacct_bpf_cpu *c, const char *cpu_dir,
 
 	memset(c, 0, sizeof(*c));
 	if (pin_dir) {
-		err = ensure_bpffs(pin_dir);
+		err = pins_dir(pin_dir);
 		if (err)
 			return err;
 	}
 	err = load(c, cpu_dir, pin_dir);
 	if (err && pin_dir) {
-		/* Pins of another version, or half a set: start over. */
+		/* Maps of another layout, or half a set: start over. */
 		eacct_bpf_cpu_close(c);
 		eacct_bpf_cpu_unpin(pin_dir);
 		err = load(c, cpu_dir, pin_dir);
@@ -193,7 +159,6 @@ int eacct_bpf_cpu_open(struct eacct_bpf_cpu *c, const char *cpu_dir,
 		eacct_bpf_cpu_close(c);
 		return err;
 	}
-	c->switch_prog = c->skel->progs.account_switch;
 	/* A fresh set: its baseline is now (tasks older than us from here). */
 	return c->reused ? 0 : eacct_bpf_cpu_collect(c);
 }

@@ -15,10 +15,10 @@ struct bpf_program;
 
 struct eacct_bpf_cpu {
 	struct cpu_account_bpf *skel;
-	struct bpf_program *switch_prog;	/* the sched_switch hook */
 	struct bpf_link *iter;
 	int nr_pkgs;
-	bool reused;			/* found pinned and running */
+	bool reused;			/* found pinned: its maps go on */
+	bool upgraded;			/* ... with another build's programs, replaced */
 };
 
 /*
@@ -26,9 +26,10 @@ struct eacct_bpf_cpu {
  *
  * With @pin_dir (normally /sys/fs/bpf/eacct), maps and links are pinned
  * there, so the programs keep counting while eacctd is down; a later open
- * finds them and reuses them instead of attaching a second set. Objects
- * that no longer fit (another eacct version) are unpinned and replaced.
- * ->reused says which happened.
+ * finds them and reuses them instead of attaching a second set. Links
+ * running another build of the programs are replaced (->upgraded), the
+ * maps kept; maps of another layout are unpinned and made anew. ->reused
+ * says the maps went on.
  */
 int eacct_bpf_cpu_open(struct eacct_bpf_cpu *c, const char *cpu_dir,
 		       const char *pin_dir);

@@ -12,6 +12,7 @@
 #include "bpf_maps.h"
 #include "gpu_account.skel.h"
 #include "gpu_sched.skel.h"
+#include "pins.h"
 
 static const char *const pinned_maps[] = {
 	"gpu_use", "gpu_fences", "gpu_tasks", "gpu_bss", "gpu_nv_ioctls",
@@ -46,83 +47,73 @@ unsigned int eacct_char_major(const char *proc_devices, const char *name)
 
 void eacct_bpf_gpu_unpin(const char *pin_dir)
 {
-	char path[512];
-	size_t i;
-
-	for (i = 0; i < NR_MAPS; i++) {
-		snprintf(path, sizeof(path), "%s/%s", pin_dir, pinned_maps[i]);
-		unlink(path);
-	}
-	for (i = 0; i < NR_LINKS; i++) {
-		snprintf(path, sizeof(path), "%s/%s", pin_dir, pinned_links[i]);
-		unlink(path);
-	}
+	pins_remove(pin_dir, pinned_maps, NR_MAPS);
+	pins_remove(pin_dir, pinned_links, NR_LINKS);
 }
 
-static struct bpf_map *map_at(struct gpu_account_bpf *skel, size_t i)
+static void maps_of(struct gpu_account_bpf *skel, struct bpf_map *maps[NR_MAPS])
 {
-	struct bpf_map *maps[NR_MAPS] = {
-		skel->maps.gpu_use, skel->maps.fences, skel->maps.gpu_tasks,
-		skel->maps.bss, skel->maps.nv_ioctls,
-	};
-	return maps[i];
+	maps[0] = skel->maps.gpu_use;
+	maps[1] = skel->maps.fences;
+	maps[2] = skel->maps.gpu_tasks;
+	maps[3] = skel->maps.bss;
+	maps[4] = skel->maps.nv_ioctls;
 }
 
-static struct bpf_link **link_at(struct gpu_account_bpf *skel, size_t i)
+static void programs(struct gpu_account_bpf *skel, struct bpf_program *progs[NR_LINKS])
 {
-	struct bpf_link **links[NR_LINKS] = {
-		&skel->links.gpu_ioctl, &skel->links.fence_init,
-		&skel->links.fence_signaled, &skel->links.fence_destroy,
-		&skel->links.gpu_ioctl_exit,
-	};
-	return links[i];
+	progs[0] = skel->progs.gpu_ioctl;
+	progs[1] = skel->progs.fence_init;
+	progs[2] = skel->progs.fence_signaled;
+	progs[3] = skel->progs.fence_destroy;
+	progs[4] = skel->progs.gpu_ioctl_exit;
 }
 
-/* Pinned links mean the programs run already: attach nothing more. */
-static bool pinned_links_exist(const char *pin_dir)
+static int attach(struct eacct_bpf_gpu *g, const char *pin_dir)
 {
-	char path[512];
-	size_t i;
+	struct bpf_link *links[NR_LINKS];
+	int err;
 
-	for (i = 0; i < NR_LINKS; i++) {
-		snprintf(path, sizeof(path), "%s/%s", pin_dir, pinned_links[i]);
-		if (access(path, F_OK))
-			return false;
-	}
-	return true;
+	err = gpu_account_bpf__attach(g->skel);
+	if (err || !pin_dir)
+		return err;
+	links[0] = g->skel->links.gpu_ioctl;
+	links[1] = g->skel->links.fence_init;
+	links[2] = g->skel->links.fence_signaled;
+	links[3] = g->skel->links.fence_destroy;
+	links[4] = g->skel->links.gpu_ioctl_exit;
+	return pins_replace(pin_dir, pinned_links, links, NR_LINKS);
 }
 
 static int load(struct eacct_bpf_gpu *g, const char *pin_dir,
 		const char *proc_devices)
 {
-	char path[512];
-	size_t i;
+	struct bpf_program *progs[NR_LINKS];
+	struct bpf_map *maps[NR_MAPS];
+	enum pins_found found;
 	int err;
 
 	g->skel = gpu_account_bpf__open();
 	if (!g->skel)
 		return -errno;
 	g->skel->rodata->uvm_major = eacct_char_major(proc_devices, "nvidia-uvm");
-	for (i = 0; pin_dir && i < NR_MAPS; i++) {
-		snprintf(path, sizeof(path), "%s/%s", pin_dir, pinned_maps[i]);
-		err = bpf_map__set_pin_path(map_at(g->skel, i), path);
-		if (err)
-			return err;
-	}
+	maps_of(g->skel, maps);
+	err = pin_dir ? pins_maps(pin_dir, pinned_maps, maps, NR_MAPS) : 0;
+	if (err)
+		return err;
 	err = gpu_account_bpf__load(g->skel);
 	if (err)
 		return err;
+	if (!pin_dir)
+		return attach(g, NULL);
 	/* credit_fences, loaded anew each time, works on the pinned maps. */
-	if (pin_dir && pinned_links_exist(pin_dir)) {
-		g->reused = true;
-		return 0;
-	}
-	err = gpu_account_bpf__attach(g->skel);
-	for (i = 0; !err && pin_dir && i < NR_LINKS; i++) {
-		snprintf(path, sizeof(path), "%s/%s", pin_dir, pinned_links[i]);
-		err = bpf_link__pin(*link_at(g->skel, i), path);
-	}
-	return err;
+	programs(g->skel, progs);
+	found = pins_check(pin_dir, pinned_links, progs, NR_LINKS);
+	if (found == PINS_PARTIAL)
+		return -ENOENT;
+	g->reused = found == PINS_SAME || found == PINS_OTHER;
+	g->upgraded = found == PINS_OTHER;
+	return found == PINS_SAME ? 0 : attach(g, pin_dir);
 }
 
 int eacct_bpf_gpu_open(struct eacct_bpf_gpu *g, const char *pin_dir,
@@ -133,7 +124,7 @@ int eacct_bpf_gpu_open(struct eacct_bpf_gpu *g, const char *pin_dir,
 	memset(g, 0, sizeof(*g));
 	err = load(g, pin_dir, proc_devices);
 	if (err && pin_dir) {
-		/* Pins of another version: start over. */
+		/* Maps of another layout, or half a set: start over. */
 		eacct_bpf_gpu_close(g);
 		eacct_bpf_gpu_unpin(pin_dir);
 		err = load(g, pin_dir, proc_devices);

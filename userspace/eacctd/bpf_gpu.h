@@ -18,7 +18,8 @@ struct bpf_link;
 
 struct eacct_bpf_gpu {
 	struct gpu_account_bpf *skel;
-	bool reused;			/* found pinned and running */
+	bool reused;			/* found pinned: its maps go on */
+	bool upgraded;			/* ... with another build's programs, replaced */
 	struct gpu_sched_bpf *sched;	/* gpu_scheduler tracepoints, if attached */
 	struct bpf_link *sched_links[EACCT_SCHED_TPS];
 };

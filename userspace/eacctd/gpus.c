@@ -140,6 +140,7 @@ void gpus_start(struct eacctd *e)
 		logmsg("NVIDIA RM ioctls not followed: %s", strerror(-err));
 	g->loaded = true;
 	logmsg("GPU use from BPF (ioctls on DRM and NVIDIA devices, dma_fence busy time)%s",
+	       g->act.bpf.upgraded ? ": pinned programs of another build replaced, maps kept" :
 	       g->act.bpf.reused ? ": pinned programs still running" : "");
 	attach_sched_tracepoints(e, true);
 }

@@ -274,8 +274,9 @@ static int start(struct eacctd *e)
 		       strerror(-err));
 		return err;
 	}
-	logmsg(e->bpf.reused ? "BPF programs pinned at %s still running: nothing was missed while eacctd was down" :
-			       "BPF programs loaded and pinned at %s", e->cfg.bpf_pin_dir);
+	logmsg(e->bpf.upgraded ? "BPF programs pinned at %s were another build's: replaced, their maps kept (nothing missed)" :
+	       e->bpf.reused ? "BPF programs pinned at %s still running: nothing was missed while eacctd was down" :
+	       "BPF programs loaded and pinned at %s", e->cfg.bpf_pin_dir);
 	logmsg("on-CPU time from BPF: %d package(s)%s; time alone, no PMU weighting",
 	       e->dom.nr_pkgs, e->dom.nr_pkgs > 1 ? ", split at migrations between them" : "");
 	err = activity_read(e, true);
