@@ -159,6 +159,18 @@ resumed
 check "a replaced meter across a restart is reported" grep -q "dram-0: .*NOT counted: the meter changed" $LOG
 row "meter replaced across a restart" 1 $(( $(declared) - lost_before )); lost_before=$(declared)
 
+# 5b. Pins removed while eacctd is down (an operator's --reset-bpf): the
+# downtime's on-CPU time is gone, so its energy is idle, not charged to
+# whoever runs first.
+kill9
+/eacctd --reset-bpf >> $LOG 2>&1
+sleep 1
+start
+wait_running
+resumed
+check "pins removed while down: the downtime's energy is idle" grep -q "with no activity to place it on: idle" $LOG
+row "BPF pins removed while down" 1 $(( $(declared) - lost_before )); lost_before=$(declared)
+
 # 6. Down longer than a wrap at the meter's maximum power (20 s here): not guessed.
 kill9
 sleep 21
