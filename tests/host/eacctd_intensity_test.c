@@ -6,6 +6,8 @@
  *    server on loopback inside this test (the auth-token header and the
  *    zone checked), fetched by eacctd's thread with libcurl;
  *  - an API that fails: the fallback (intensity_region), said so;
+ *  - electricitymaps redirecting to another host and port: not followed,
+ *    the auth-token never sent there;
  *  - a time-series file whose value changes during the run: each batch is
  *    charged at the intensity in force when it was made;
  * and in every case, carbon = energy x I / 3.6e6, to the microgram, the
@@ -20,6 +22,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,52 +41,72 @@
 #include "tap.h"
 
 
-/* --- a loopback HTTP server: one canned answer, requests remembered --- */
-static struct {
+/* --- loopback HTTP servers: one canned answer each, requests remembered --- */
+struct server {
 	int fd, port;
 	pthread_mutex_t lock;
 	char body[4096];
-	int status;		/* 200, or 500 to fail */
+	int status;		/* 200, or 500 to fail, or 302 to location */
+	char location[256];
 	int requests;
+	bool auth_seen;		/* an auth-token header in any request */
 	char last_request[2048];
-} srv = { .lock = PTHREAD_MUTEX_INITIALIZER, .status = 200 };
+};
+
+/* The configured API; srv2, on another host (127.0.0.2) and port, where it redirects. */
+static struct server srv = { .lock = PTHREAD_MUTEX_INITIALIZER, .status = 200 };
+static struct server srv2 = { .lock = PTHREAD_MUTEX_INITIALIZER, .status = 200 };
 
 static void *serve(void *arg)
 {
-	char req[2048], head[256];
+	struct server *s = arg;
+	char req[2048], head[512];
 	ssize_t n;
 	int c;
 
-	(void)arg;
-	while ((c = accept(srv.fd, NULL, NULL)) >= 0) {
+	while ((c = accept(s->fd, NULL, NULL)) >= 0) {
 		n = recv(c, req, sizeof(req) - 1, 0);
 		req[n > 0 ? n : 0] = '\0';
-		pthread_mutex_lock(&srv.lock);
-		srv.requests++;
-		snprintf(srv.last_request, sizeof(srv.last_request), "%s", req);
+		pthread_mutex_lock(&s->lock);
+		s->requests++;
+		s->auth_seen |= strcasestr(req, "\r\nauth-token:") != NULL;
+		snprintf(s->last_request, sizeof(s->last_request), "%s", req);
 		snprintf(head, sizeof(head), "HTTP/1.1 %d X\r\nContent-Type: application/json\r\n"
-			 "Content-Length: %zu\r\nConnection: close\r\n\r\n", srv.status,
-			 strlen(srv.body));
+			 "%s%s%sContent-Length: %zu\r\nConnection: close\r\n\r\n", s->status,
+			 s->location[0] ? "Location: " : "", s->location,
+			 s->location[0] ? "\r\n" : "", strlen(s->body));
 		send(c, head, strlen(head), 0);
-		send(c, srv.body, strlen(srv.body), 0);
-		pthread_mutex_unlock(&srv.lock);
+		send(c, s->body, strlen(s->body), 0);
+		pthread_mutex_unlock(&s->lock);
 		close(c);
 	}
 	return NULL;
 }
 
-static int start_server(void)
+static int start_server(struct server *s, const char *addr)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in a = { .sin_family = AF_INET };
 	socklen_t len = sizeof(a);
 	pthread_t t;
 
-	srv.fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (srv.fd < 0 || bind(srv.fd, (struct sockaddr *)&a, sizeof(a)) || listen(srv.fd, 8) ||
-	    getsockname(srv.fd, (struct sockaddr *)&a, &len))
+	inet_pton(AF_INET, addr, &a.sin_addr);
+	s->fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (s->fd < 0 || bind(s->fd, (struct sockaddr *)&a, sizeof(a)) || listen(s->fd, 8) ||
+	    getsockname(s->fd, (struct sockaddr *)&a, &len))
 		return -1;
-	srv.port = ntohs(a.sin_port);
-	return pthread_create(&t, NULL, serve, NULL) ? -1 : 0;
+	s->port = ntohs(a.sin_port);
+	return pthread_create(&t, NULL, serve, s) ? -1 : 0;
+}
+
+static void answer_on(struct server *s, int status, const char *fmt, va_list ap)
+{
+	pthread_mutex_lock(&s->lock);
+	s->status = status;
+	vsnprintf(s->body, sizeof(s->body), fmt, ap);
+	s->location[0] = '\0';
+	s->requests = 0;
+	s->auth_seen = false;
+	pthread_mutex_unlock(&s->lock);
 }
 
 static void answer(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -91,13 +114,19 @@ static void answer(int status, const char *fmt, ...)
 {
 	va_list ap;
 
-	pthread_mutex_lock(&srv.lock);
-	srv.status = status;
 	va_start(ap, fmt);
-	vsnprintf(srv.body, sizeof(srv.body), fmt, ap);
+	answer_on(&srv, status, fmt, ap);
 	va_end(ap);
-	srv.requests = 0;
-	pthread_mutex_unlock(&srv.lock);
+}
+
+static void answer2(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void answer2(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	answer_on(&srv2, status, fmt, ap);
+	va_end(ap);
 }
 
 /* --- eacctd runs and its batches --- */
@@ -217,7 +246,7 @@ int main(int argc, char **argv)
 
 	tap_prefix = "eacctd intensity";
 	if (argc < 2 || eacct_cgroup2_mount("/proc/self/mounts", root, sizeof(root)) ||
-	    start_server()) {
+	    start_server(&srv, "127.0.0.1") || start_server(&srv2, "127.0.0.2")) {
 		fprintf(stderr, "usage: eacctd-intensity-test EACCTD (cgroup2 and loopback needed)\n");
 		return 1;
 	}
@@ -267,6 +296,32 @@ int main(int argc, char **argv)
 	charged_at(b, n, 302, &m);
 	tap(rc == 0 && m >= n - 1 && exact_total(b, n, 302),
 	    "electricitymaps: %d of %d batches charged at 302 g/kWh, total exact", m, n);
+
+	/*
+	 * 2b. Electricity Maps answering with a redirect to another host and
+	 * port: the auth-token is for intensity_url's origin alone. libcurl
+	 * drops Authorization and cookies on such a redirect, but not a
+	 * custom header, so eacctd follows no redirect when it sends one.
+	 */
+	answer2(200, "{\"zone\":\"DE\",\"carbonIntensity\":303,\"datetime\":\"%s\","
+		     "\"updatedAt\":\"%s\",\"emissionFactorType\":\"lifecycle\",\"isEstimated\":true}",
+		now_iso, now_iso);
+	answer(302, "moved");
+	pthread_mutex_lock(&srv.lock);
+	snprintf(srv.location, sizeof(srv.location),
+		 "http://127.0.0.2:%d/v3/carbon-intensity/latest?zone=DE", srv2.port);
+	pthread_mutex_unlock(&srv.lock);
+	rc = run_eacctd(argv[1], cg, conf, 1500);
+	pthread_mutex_lock(&srv.lock);
+	requests = srv.requests;
+	pthread_mutex_unlock(&srv.lock);
+	pthread_mutex_lock(&srv2.lock);
+	tap(requests >= 1 && !srv2.auth_seen,
+	    "electricitymaps redirected to another host:port: the auth-token not sent there "
+	    "(%d request(s) there)", srv2.requests);
+	pthread_mutex_unlock(&srv2.lock);
+	tap(rc == 0 && log_count("redirect to http://127.0.0.2") == 1 && log_has("(FALLBACK)"),
+	    "electricitymaps redirected: refused, logged once, fallback");
 
 	/* 3. The API fails: the fallback, said so, and accounting goes on. */
 	answer(500, "{\"status\":\"error\",\"message\":\"upstream down\"}");

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <json-c/json.h>
 
@@ -13,29 +14,38 @@
 #include "lib/sysfile.h"
 #include "lib/tree.h"
 
-/* A cgroup v2 file of @path (in the tree) under the mount. */
-static void cg_file(const struct enforcer *f, const char *path, const char *file,
-		    char *out, size_t len)
-{
-	snprintf(out, len, "%s%s/%s", f->cgroup_root, strcmp(path, "/") ? path : "", file);
-}
-
-static int read_cg(const struct enforcer *f, const char *path, const char *file, char *buf,
-		   size_t len)
-{
-	char p[PATH_MAX + 64];
-
-	cg_file(f, path, file, p, sizeof(p));
-	return eacct_file_read_line(AT_FDCWD, p, buf, len);
-}
-
-static int write_cg(const struct enforcer *f, const char *path, const char *file,
-		    const char *val)
+/*
+ * The cgroup @path, opened if it is still cgroup @id. A cgroup removed and
+ * made again at its path (a service restarted) is another cgroup: a new
+ * id, the inode number of its directory, never reused. What was done to
+ * the old one must be neither applied to nor undone onto it. The files
+ * are then opened under this directory, not by path again: a cgroup
+ * replaced between the check and a write leaves us the old, dead
+ * directory, whose files are gone (-ENOENT), never the new one's.
+ * A directory fd, or -ENOENT (no cgroup there), -ESTALE (another cgroup
+ * there: *now is its id) or -errno.
+ */
+static int open_cg(const struct enforcer *f, const char *path, uint64_t id, uint64_t *now)
 {
 	char p[PATH_MAX + 64];
+	struct stat st;
+	int fd, err;
 
-	cg_file(f, path, file, p, sizeof(p));
-	return eacct_file_write(AT_FDCWD, p, val);
+	snprintf(p, sizeof(p), "%s%s", f->cgroup_root, strcmp(path, "/") ? path : "");
+	fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	if ((uint64_t)st.st_ino != id) {
+		*now = st.st_ino;
+		close(fd);
+		return -ESTALE;
+	}
+	return fd;
 }
 
 static const char *action_name(const struct enforced *e, char *buf, size_t len)
@@ -142,13 +152,13 @@ int enforcer_init(struct enforcer *f)
 	return 0;
 }
 
-static unsigned int cgroup_cpus(const struct enforcer *f, const char *path)
+static unsigned int cgroup_cpus(int cgfd)
 {
 	char list[4096];
 	unsigned int n = 0;
 	long online;
 
-	if (!read_cg(f, path, "cpuset.cpus.effective", list, sizeof(list)))
+	if (!eacct_file_read_line(cgfd, "cpuset.cpus.effective", list, sizeof(list)))
 		n = eacct_cpulist_count(list);
 	online = sysconf(_SC_NPROCESSORS_ONLN);
 	return n ? n : online > 0 ? (unsigned int)online : 1;
@@ -173,7 +183,8 @@ static const char *used(const struct eacct_cg_stat *c, char *buf, size_t len)
 static void apply(struct enforcer *f, struct enforced *e, const struct eacct_cg_stat *c)
 {
 	char cur[64], want[64], action[32], what[128];
-	int err = 0;
+	uint64_t now = 0;
+	int fd, err = 0;
 
 	action_name(e, action, sizeof(action));
 	if (!f->apply || e->action == EACCT_DO_NOTIFY) {
@@ -183,26 +194,42 @@ static void apply(struct enforcer *f, struct enforced *e, const struct eacct_cg_
 		       f->apply ? "notify" : action);
 		return;
 	}
-	if (e->action == EACCT_DO_THROTTLE) {
-		err = read_cg(f, e->path, "cpu.max", cur, sizeof(cur));
+	fd = open_cg(f, e->path, e->id, &now);
+	if (fd == -ESTALE) {
+		/*
+		 * The module's entry outlived its cgroup: the cgroup there now
+		 * has no budget of its own. Kept, not applied, so that it is
+		 * neither tried again nor undone.
+		 */
+		snprintf(e->state, sizeof(e->state), "not applied: cgroup %" PRIu64
+			 " replaced by %" PRIu64, e->id, now);
+		f->log("budget exceeded: %s: %s", e->path, e->state);
+		return;
+	}
+	if (fd < 0) {
+		err = fd;
+	} else if (e->action == EACCT_DO_THROTTLE) {
+		err = eacct_file_read_line(fd, "cpu.max", cur, sizeof(cur));
 		if (!err && !e->saved_cpu_max[0])
 			snprintf(e->saved_cpu_max, sizeof(e->saved_cpu_max), "%s", cur);
 		if (!err)
-			err = eacct_throttled_cpu_max(cur, e->pct, cgroup_cpus(f, e->path), want,
+			err = eacct_throttled_cpu_max(cur, e->pct, cgroup_cpus(fd), want,
 						      sizeof(want));
 		if (!err)
-			err = write_cg(f, e->path, "cpu.max", want);
+			err = eacct_file_write(fd, "cpu.max", want);
 		if (!err)
 			snprintf(e->state, sizeof(e->state), "throttled: cpu.max %s (was %s)", want,
 				 e->saved_cpu_max);
 	} else {
-		err = write_cg(f, e->path, "cgroup.freeze", "1");
+		err = eacct_file_write(fd, "cgroup.freeze", "1");
 		if (!err)
 			snprintf(e->state, sizeof(e->state), "frozen");
 	}
+	if (fd >= 0)
+		close(fd);
 	if (err) {
 		snprintf(e->state, sizeof(e->state), "FAILED: %s%s", strerror(-err),
-			 e->action == EACCT_DO_THROTTLE && err == -ENOENT ?
+			 e->action == EACCT_DO_THROTTLE && err == -ENOENT && fd >= 0 ?
 			 " (no cpu.max: enable the cpu controller in the parent's cgroup.subtree_control)" : "");
 		f->log("budget exceeded: %s: %s failed: %s", e->path, action, e->state);
 		return;
@@ -213,15 +240,33 @@ static void apply(struct enforcer *f, struct enforced *e, const struct eacct_cg_
 /* Take @e's action back; false if it could not be (kept, tried again). */
 static bool undo(struct enforcer *f, struct enforced *e, const char *why)
 {
+	const char *file = NULL, *val = NULL;
 	char action[32];
-	int err = 0;
+	uint64_t now = 0;
+	int fd, err = 0;
 
 	action_name(e, action, sizeof(action));
 	if (f->apply && e->action == EACCT_DO_THROTTLE && e->saved_cpu_max[0] &&
-	    !strncmp(e->state, "throttled", 9))
-		err = write_cg(f, e->path, "cpu.max", e->saved_cpu_max);
-	else if (f->apply && e->action == EACCT_DO_FREEZE && !strcmp(e->state, "frozen"))
-		err = write_cg(f, e->path, "cgroup.freeze", "0");
+	    !strncmp(e->state, "throttled", 9)) {
+		file = "cpu.max";
+		val = e->saved_cpu_max;
+	} else if (f->apply && e->action == EACCT_DO_FREEZE && !strcmp(e->state, "frozen")) {
+		file = "cgroup.freeze";
+		val = "0";
+	}
+	if (file) {
+		fd = open_cg(f, e->path, e->id, &now);
+		if (fd == -ESTALE) {
+			/* Dropped: the old cgroup took its limit or its freeze with it. */
+			f->log("budget %s: %s: cgroup %" PRIu64 " replaced by %" PRIu64 ": %s",
+			       why, e->path, e->id, now, e->action == EACCT_DO_THROTTLE ?
+			       "cpu.max not restored" : "not thawed");
+			return true;
+		}
+		err = fd < 0 ? fd : eacct_file_write(fd, file, val);
+		if (fd >= 0)
+			close(fd);
+	}
 	if (err == -ENOENT || err == -ENODEV)
 		err = 0;	/* the cgroup is gone: nothing to undo */
 	if (err) {

@@ -11,6 +11,10 @@
  *  - freeze: cgroup.freeze 1, then 0.
  * What was done is kept in a file, so that a restarted eacctd undoes its
  * predecessor's work and applies what was crossed while it was down.
+ * Actions are on cgroup ids, not paths: before each write the directory at
+ * the path must still be the cgroup of that id (its inode number). One
+ * removed and made again there (a service restarted) is another cgroup:
+ * the action is dropped with a log line, nothing written to the new one.
  */
 #ifndef EACCT_ENFORCE_H
 #define EACCT_ENFORCE_H
@@ -24,8 +28,8 @@
 struct json_object;
 
 struct enforced {
-	uint64_t id;
-	char path[1024];		/* in the cgroup2 tree */
+	uint64_t id;			/* acted on; kept in the file */
+	char path[1024];		/* in the cgroup2 tree, where id was */
 	enum eacct_action action;
 	unsigned int pct;		/* throttle */
 	char saved_cpu_max[64];		/* throttle: cpu.max before, to restore */

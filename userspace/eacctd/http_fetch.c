@@ -82,7 +82,15 @@ int eacct_http_get(const char *url, const char *header, long timeout_s, char **b
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout_s);
 	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, timeout_s);
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);	/* from a thread */
-	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+	/*
+	 * @header carries a secret (Electricity Maps' auth-token) meant for
+	 * the configured origin alone. libcurl drops Authorization and
+	 * cookies when a redirect leaves the host, but re-sends a custom
+	 * header anywhere, plain http included; CURLOPT_UNRESTRICTED_AUTH
+	 * does not apply to it. So with one, no redirect is followed: the
+	 * 3xx comes back as an error naming where it led.
+	 */
+	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, header ? 0L : 1L);
 	curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 3L);
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(curl, CURLOPT_USERAGENT, "eacctd");
@@ -91,6 +99,15 @@ int eacct_http_get(const char *url, const char *header, long timeout_s, char **b
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
 	if (rc != CURLE_OK) {
 		snprintf(err, len, "%s", curl_easy_strerror(rc));
+		ret = -EIO;
+	} else if (header && status >= 300 && status <= 399) {
+		/* Stable text: the status line logs it once, not each fetch. */
+		char *to = NULL;
+
+		curl_easy_getinfo(curl, CURLINFO_REDIRECT_URL, &to);
+		snprintf(err, len, "HTTP %ld: redirect to %.200s refused: the token is sent "
+			 "to the configured URL's host alone (set the URL it leads to)", status,
+			 to ? to : "(none)");
 		ret = -EIO;
 	} else if (status < 200 || status > 299) {
 		snprintf(err, len, "HTTP %ld%s%.120s", status, b.data ? ": " : "",
