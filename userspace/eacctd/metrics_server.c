@@ -74,6 +74,7 @@ static int read_tree(const char *sysfs, struct eacct_tree *t,
 static void scrape(struct metrics_server *m, int fd)
 {
 	const char *est[METRICS_MAX_ESTIMATED + 1];
+	char estimated[METRICS_MAX_ESTIMATED][32];
 	struct eacct_domain_stat dom[64];
 	struct eacct_metrics_info info = { 0 };
 	char version[32] = "unknown", path[300], source[32], *text = NULL;
@@ -104,8 +105,11 @@ static void scrape(struct metrics_server *m, int fd)
 	info.intensity_fallback = m->fallback;
 	info.pue = m->pue;
 	snprintf(source, sizeof(source), "%s", m->source);
-	for (i = 0; i < m->nr_estimated; i++)
-		est[i] = m->estimated[i];
+	/* Copies: metrics_server_update() may rewrite them while this renders. */
+	for (i = 0; i < m->nr_estimated; i++) {
+		memcpy(estimated[i], m->estimated[i], sizeof(estimated[i]));
+		est[i] = estimated[i];
+	}
 	est[i] = NULL;
 	pthread_mutex_unlock(&m->lock);
 	info.intensity_source = source;
