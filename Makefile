@@ -107,7 +107,7 @@ EACCTD_DEPS := $(EACCTD_SRCS) $(wildcard userspace/eacctd/*.h) \
 	$(B)/bpf/gpu_sched.skel.h \
 	$(LIB)
 $(B)/bin/eacctd: $(EACCTD_DEPS) | $(B)/bin
-	$(CC) $(USER_CFLAGS) -o $@ $(EACCTD_SRCS) $(LIB) $(LIB_LDLIBS) -lcurl -lpthread -lbpf -lelf -lz
+	$(CC) $(USER_CFLAGS) -o $@ $(EACCTD_SRCS) $(LIB) $(LIB_LDLIBS) -lcurl -lmicrohttpd -lpthread -lbpf -lelf -lz
 
 EACCT_SRCS := $(wildcard userspace/eacct/*.c)
 $(B)/bin/eacct: $(EACCT_SRCS) userspace/eacct/cli.h $(LIB) | $(B)/bin

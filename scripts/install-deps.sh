@@ -5,7 +5,8 @@ set -euo pipefail
 
 pkgs=(
 	build-essential make gcc clang llvm libbpf-dev bpftool libelf-dev
-	zlib1g-dev libcmocka-dev pkg-config libjson-c-dev libcurl4-openssl-dev jq curl iproute2 prometheus
+	zlib1g-dev libcmocka-dev pkg-config libjson-c-dev libcurl4-openssl-dev libmicrohttpd-dev
+	jq curl iproute2 prometheus python3
 	linux-headers-amd64 linux-image-amd64
 	linux-headers-6.12-amd64 linux-image-6.12-amd64
 	qemu-system-x86 busybox-static cpio gzip kmod

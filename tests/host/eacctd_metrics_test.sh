@@ -3,12 +3,15 @@
 # a file and metrics_listen on loopback, reading a fixture tree shaped
 # like /sys/kernel/eacct (sysfs = ...). The exposition is checked by
 # promtool (Debian's prometheus package), the values against the tree,
-# and a cgroup the module drops drops out of the metrics. Prints TAP lines.
+# and a cgroup the module drops drops out of the metrics. Then clients that
+# misbehave: one dripping a request a byte at a time, 200 connecting and
+# sending nothing, a flood from one address, accept() failing with EMFILE;
+# scrapes must still answer. Prints TAP lines.
 set -u
 eacctd=$(realpath "${1:-build/bin/eacctd}")
 tmp=$(mktemp -d)
-daemon=
-trap 'kill $daemon 2>/dev/null; wait $daemon 2>/dev/null; "$eacctd" -c "$tmp/conf" --reset-bpf >/dev/null 2>&1; rm -rf "$tmp"' EXIT
+daemon= drip= idle=
+trap 'kill $drip $idle $daemon 2>/dev/null; wait $daemon 2>/dev/null; "$eacctd" -c "$tmp/conf" --reset-bpf >/dev/null 2>&1; rm -rf "$tmp"' EXIT
 TAP_PREFIX="eacctd metrics"
 . "$(dirname "$0")/tap.sh"
 S=$tmp/sys
@@ -62,4 +65,91 @@ check "loopback only: not on other addresses" \
 rm -rf "$S/cgroups/batch"
 curl -sf "http://127.0.0.1:$port/metrics" >"$tmp/m2"
 check "a cgroup the module dropped is gone from the metrics" bash -c "! grep -q 'cgroup=\"/batch\"' '$tmp/m2'"
+
+# Misbehaving clients (issue 11, M1). The server gives a connection
+# $deadline s from its accept before it cuts it, as metrics_server.c's
+# METRICS_DEADLINE_S, and takes at most $per_ip connections from one
+# address (METRICS_PER_IP_LIMIT): the idle crowd comes from several
+# loopback addresses, the slow client and the scrapes from 127.0.0.1.
+# The old server (one thread, 2 s a recv(), no deadline) failed these.
+deadline=10 per_ip=64
+clients="python3 $(dirname "$0")/metrics_clients.py"
+# scrape FILE: one GET /metrics with a 1 s limit; prints its time in ms
+# ("fail" when it did not answer 200 in time).
+scrape() {
+	local t
+	t=$(curl -sf --max-time 1 -o "$1" -w '%{time_total}' "http://127.0.0.1:$port/metrics") &&
+		[ -s "$1" ] && awk -v t="$t" 'BEGIN { printf "%d\n", t * 1000 }' || echo fail
+}
+$clients drip "$port" $((deadline + 20)) >"$tmp/drip" 2>&1 &
+drip=$!
+$clients idle "$port" 200 127.0.0.2,127.0.0.3,127.0.0.4,127.0.0.5 "$tmp/ready" $((deadline + 10)) \
+	>"$tmp/idle" 2>&1 &
+idle=$!
+for i in $(seq 50); do [ -e "$tmp/ready" ] && break; sleep 0.1; done
+sleep 0.5	# let the server take them all
+queued=$(ss -Hltn "sport = :$port" | awk '{ print $2 }')
+held=$(ss -Htn state established "dport = :$port" | wc -l)
+echo "# under load: $(cat "$tmp/ready" 2>/dev/null) idle connections open, $held client sockets established, $queued waiting in the listen backlog"
+for i in $(seq 10); do scrape "$tmp/scrape$i"; done >"$tmp/lat"
+# and 8 at once
+pids=()
+for i in $(seq 11 18); do scrape "$tmp/scrape$i" >"$tmp/lat$i" & pids+=($!); done
+wait "${pids[@]}"
+cat "$tmp"/lat1? >>"$tmp/lat"
+worst=$(sort -n "$tmp/lat" | tail -1)
+echo "# scrape latency under load, ms: $(tr '\n' ' ' <"$tmp/lat")(worst $worst)"
+check "200 idle connections and a slow client open at once" \
+	[ "$(cat "$tmp/ready" 2>/dev/null)" = 200 -a "$held" -ge 201 -a "$queued" = 0 ]
+check "18 scrapes under that load (8 at once) each answered within 1 s (worst $worst ms)" \
+	bash -c "! grep -q fail '$tmp/lat' && [ \$(wc -l <'$tmp/lat') -eq 18 ]"
+check "scrapes under load serve the same text as before" \
+	bash -c "for f in '$tmp'/scrape*; do cmp -s '$tmp/m2' \"\$f\" || exit 1; done"
+wait $drip
+rc=$?
+echo "# slow client: $(cat "$tmp/drip")"
+check "the slow client is cut off within ${deadline} s (and 1 s of slack)" \
+	bash -c "[ $rc -eq 0 ] && awk '{ exit !(\$3 <= $deadline + 1) }' '$tmp/drip'"
+wait $idle
+rc=$?
+echo "# idle crowd: $(cat "$tmp/idle")"
+check "idle connections are cut off within ${deadline} s (and 1 s of slack)" \
+	bash -c "[ $rc -eq 0 ] && grep -q 'closed by the server 200,' '$tmp/idle' &&
+		 awk '{ exit !(\$NF == \"s\" && \$(NF - 1) <= $deadline + 1) }' '$tmp/idle'"
+check "after the load: eacctd running" kill -0 "$daemon"
+check "after the load: scrapes answer" [ "$(scrape "$tmp/after")" != fail ]
+
+# One address alone gets $per_ip connections; others are still served.
+rm -f "$tmp/ready"
+$clients idle "$port" $((per_ip + 16)) 127.0.0.9 "$tmp/ready" 2 >"$tmp/flood" 2>&1 &
+idle=$!
+for i in $(seq 50); do [ -e "$tmp/ready" ] && break; sleep 0.1; done
+sleep 0.5
+kept=$(ss -Htn state established "( dport = :$port and src 127.0.0.9 )" | wc -l)
+lat=$(scrape "$tmp/flood-scrape")
+kill $idle 2>/dev/null; wait $idle 2>/dev/null
+echo "# $((per_ip + 16)) connections from 127.0.0.9: $kept kept open; a scrape from 127.0.0.1 meanwhile: $lat ms"
+check "one address gets at most $per_ip connections" [ "$kept" -le $per_ip ]
+check "others are served meanwhile" [ "$lat" != fail ]
+
+# accept() failing with EMFILE: eacctd's fd limit lowered to its lowest
+# free descriptor, none to spare (the least of a few looks: its intervals
+# open files for a moment), while 6 clients connect; then raised back.
+nofile=$(prlimit --pid "$daemon" --nofile --noheadings --output SOFT)
+nfd=$(for i in 1 2 3 4 5; do
+	ls "/proc/$daemon/fd" | sort -n | awk '$1 == n { n++ } END { print n + 0 }'
+	sleep 0.05
+      done | sort -n | head -1)
+rm -f "$tmp/ready"
+lines=$(wc -l <"$tmp/log")
+prlimit --pid "$daemon" --nofile="$nfd": &&
+$clients idle "$port" 6 127.0.0.1 "$tmp/ready" 1 >"$tmp/emfile" 2>&1
+prlimit --pid "$daemon" --nofile="$nofile":
+echo "# fd limit $nfd for 1 s, 6 clients: $(cat "$tmp/emfile")"
+tail -n +$((lines + 1)) "$tmp/log" | sort | uniq -c | sed 's/^/# log: /'
+sleep 0.5
+check "after accept() failed with EMFILE: eacctd running" kill -0 "$daemon"
+lat=$(scrape "$tmp/emfile-scrape")
+check "after accept() failed with EMFILE: scrapes answer ($lat ms)" [ "$lat" != fail ]
+
 tap_done eacctd-metrics

@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * eacctd's Prometheus endpoint (metrics_listen): a thread answering
- * GET /metrics with eacct.ko's counters, read at each scrape, and what
- * eacctd holds (intensity, PUE, estimated domains), given each interval.
- * Loopback unless an address is given; off unless configured.
+ * eacctd's Prometheus endpoint (metrics_listen): GET /metrics answered
+ * with eacct.ko's counters, read at each scrape, and what eacctd holds
+ * (intensity, PUE, estimated domains), given each interval. Loopback
+ * unless an address is given; off unless configured.
+ *
+ * libmicrohttpd serves it from a small pool of threads, so that one slow
+ * client does not hold up the others, with a bound on connections (in
+ * all and from one address) and a deadline on each: a liveness probe
+ * gets its answer however the other clients behave. A build with
+ * EACCT_NO_HTTP has no server: metrics_server_start says so.
  */
 #ifndef EACCT_METRICS_SERVER_H
 #define EACCT_METRICS_SERVER_H
@@ -13,12 +19,20 @@
 
 #define METRICS_MAX_ESTIMATED 32
 
+struct MHD_Daemon;
+struct metrics_conn;
+
 struct metrics_server {
-	int fd;
-	pthread_t thread;
+	int fd;				/* listening; libmicrohttpd's once started */
 	bool running;
 	char sysfs[256];
 	char bound[80];			/* "127.0.0.1:9464", as bound */
+	struct MHD_Daemon *httpd;
+	pthread_t reaper;		/* cuts connections past their deadline */
+	pthread_mutex_t conns_lock;	/* conns, stopping */
+	pthread_cond_t conns_cond;	/* stopping */
+	struct metrics_conn *conns;	/* the connections open */
+	bool stopping;
 	pthread_mutex_t lock;		/* what follows */
 	double intensity, pue;
 	char source[32];
