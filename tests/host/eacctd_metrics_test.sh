@@ -57,6 +57,13 @@ check "node energy per domain" grep -q '^eacct_node_energy_joules_total{domain="
 check "grid intensity in force, its source" \
 	grep -q '^eacct_grid_intensity_grams_per_kwh{source="region",fallback="false"} 3' "$tmp/m"
 check "PUE" grep -q '^eacct_pue 1.2$' "$tmp/m"
+check "BPF's loss counters, each by name" \
+	bash -c "grep -q '^eacct_bpf_lost_total{counter=\"storage_misses\"} [0-9]' '$tmp/m' &&
+		 grep -q '^eacct_bpf_lost_total{counter=\"nv_ioctls_lost\"} [0-9]' '$tmp/m'"
+check "eacctd's ledger: lost, uncounted and carried energy" \
+	bash -c "grep -q '^eacct_daemon_lost_energy_joules_total 0' '$tmp/m' &&
+		 grep -q '^eacct_daemon_uncounted_energy_joules_total 0' '$tmp/m' &&
+		 grep -q '^eacct_daemon_carried_energy_joules 0' '$tmp/m'"
 check "a domain without a meter is marked estimated" grep -q '^eacct_domain_estimated{domain="package-0"} 1$' "$tmp/m"
 check "other paths: 404" bash -c "! curl -sf 'http://127.0.0.1:$port/nope' >/dev/null"
 check "loopback only: not on other addresses" \

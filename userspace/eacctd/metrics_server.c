@@ -145,6 +145,8 @@ static enum MHD_Result scrape(struct metrics_server *m, struct MHD_Connection *c
 {
 	const char *est[METRICS_MAX_ESTIMATED + 1];
 	char estimated[METRICS_MAX_ESTIMATED][32];
+	const char *loss_names[METRICS_MAX_LOSSES];
+	uint64_t losses[METRICS_MAX_LOSSES];
 	struct eacct_domain_stat dom[64];
 	struct eacct_metrics_info info = { 0 };
 	char version[32] = "unknown", path[300], source[32], *text = NULL;
@@ -183,7 +185,15 @@ static enum MHD_Result scrape(struct metrics_server *m, struct MHD_Connection *c
 		est[i] = estimated[i];
 	}
 	est[i] = NULL;
+	info.nr_losses = m->nr_losses;
+	memcpy(loss_names, m->loss_names, sizeof(loss_names));
+	memcpy(losses, m->losses, sizeof(losses));
+	info.lost_uj = m->lost_uj;
+	info.uncounted_uj = m->uncounted_uj;
+	info.carried_uj = m->carried_uj;
 	pthread_mutex_unlock(&m->lock);
+	info.loss_names = loss_names;
+	info.losses = losses;
 	info.intensity_source = source;
 	info.version = version;
 	info.batches = seq;
@@ -482,5 +492,25 @@ void metrics_server_update(struct metrics_server *m, double intensity, const cha
 	for (i = 0; i < n && i < METRICS_MAX_ESTIMATED; i++)
 		snprintf(m->estimated[i], sizeof(m->estimated[i]), "%s", estimated[i]);
 	m->nr_estimated = i;
+	pthread_mutex_unlock(&m->lock);
+}
+
+void metrics_server_update_losses(struct metrics_server *m, const char *const *names,
+				  const uint64_t *values, int n, uint64_t lost_uj,
+				  uint64_t uncounted_uj, uint64_t carried_uj)
+{
+	int i;
+
+	if (!m->running)
+		return;
+	pthread_mutex_lock(&m->lock);
+	for (i = 0; i < n && i < METRICS_MAX_LOSSES; i++) {
+		m->loss_names[i] = names[i];
+		m->losses[i] = values[i];
+	}
+	m->nr_losses = i;
+	m->lost_uj = lost_uj;
+	m->uncounted_uj = uncounted_uj;
+	m->carried_uj = carried_uj;
 	pthread_mutex_unlock(&m->lock);
 }

@@ -16,8 +16,10 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #define METRICS_MAX_ESTIMATED 32
+#define METRICS_MAX_LOSSES 16
 
 struct MHD_Daemon;
 struct metrics_conn;
@@ -39,6 +41,10 @@ struct metrics_server {
 	bool fallback;
 	char estimated[METRICS_MAX_ESTIMATED][32];
 	int nr_estimated;
+	int nr_losses;
+	const char *loss_names[METRICS_MAX_LOSSES];	/* static strings */
+	uint64_t losses[METRICS_MAX_LOSSES];
+	uint64_t lost_uj, uncounted_uj, carried_uj;
 };
 
 /* Listen on @addr ("PORT", "ADDR:PORT", "[ADDR6]:PORT"). 0 or -errno, @err says why. */
@@ -46,6 +52,10 @@ int metrics_server_start(struct metrics_server *m, const char *addr, const char 
 			 char *err, size_t len);
 void metrics_server_update(struct metrics_server *m, double intensity, const char *source,
 			   bool fallback, double pue, const char *const *estimated, int n);
+/* eacctd's ledger and BPF's loss counters (@names: static strings). */
+void metrics_server_update_losses(struct metrics_server *m, const char *const *names,
+				  const uint64_t *values, int n, uint64_t lost_uj,
+				  uint64_t uncounted_uj, uint64_t carried_uj);
 void metrics_server_stop(struct metrics_server *m);
 
 #endif /* EACCT_METRICS_SERVER_H */

@@ -34,7 +34,8 @@ void status_update_intensity(struct eacctd *e)
 
 void status_update_metrics(struct eacctd *e)
 {
-	const char *est[METRICS_MAX_ESTIMATED];
+	const char *est[METRICS_MAX_ESTIMATED], *names[METRICS_MAX_LOSSES];
+	uint64_t losses[METRICS_MAX_LOSSES];
 	int i, n = 0;
 
 	for (i = 0; i < e->dom.nr && n < METRICS_MAX_ESTIMATED; i++)
@@ -43,6 +44,12 @@ void status_update_metrics(struct eacctd *e)
 	metrics_server_update(&e->metrics, e->st.intensity.g_per_kwh,
 			      eacct_intensity_source_name(eacct_intensity_source(&e->cfg)),
 			      e->st.intensity.fallback, e->cfg.pue, est, n);
+	for (i = 0; i < (int)activity_nr_losses() && i < METRICS_MAX_LOSSES; i++) {
+		names[i] = activity_loss_name((size_t)i);
+		losses[i] = activity_loss_value(&e->act.losses, (size_t)i);
+	}
+	metrics_server_update_losses(&e->metrics, names, losses, i, e->led.lost_uj,
+				     e->led.gap_uj, account_batch_energy(&e->led.carry));
 }
 
 static struct json_object *domain_json(const struct domain *dom)

@@ -156,6 +156,23 @@ int eacct_metrics_render(const struct eacct_tree *t, const struct eacct_domain_s
 	fprintf(f, "eacct_pue %g\n", info->pue);
 	head(f, "eacct_batches_total", "counter", "Accounting intervals eacct.ko applied.");
 	fprintf(f, "eacct_batches_total %" PRIu64 "\n", info->batches);
+	if (info->nr_losses) {
+		head(f, "eacct_bpf_lost_total", "counter",
+		     "What the BPF programs could not count, by counter (eacctd's log says what each means).");
+		for (i = 0; i < info->nr_losses; i++)
+			fprintf(f, "eacct_bpf_lost_total{counter=\"%s\"} %" PRIu64 "\n",
+				info->loss_names[i], info->losses[i]);
+		head(f, "eacct_daemon_lost_energy_joules_total", "counter",
+		     "Energy in batches eacct.ko refused for good (since eacctd started).");
+		fprintf(f, "eacct_daemon_lost_energy_joules_total %.6f\n", info->lost_uj / 1e6);
+		head(f, "eacct_daemon_uncounted_energy_joules_total", "counter",
+		     "Energy while eacctd was down that could not be placed, where its meter tells it.");
+		fprintf(f, "eacct_daemon_uncounted_energy_joules_total %.6f\n",
+			info->uncounted_uj / 1e6);
+		head(f, "eacct_daemon_carried_energy_joules", "gauge",
+		     "Energy refused for now by eacct.ko, sent with the next batch.");
+		fprintf(f, "eacct_daemon_carried_energy_joules %.6f\n", info->carried_uj / 1e6);
+	}
 	head(f, "eacct_info", "gauge", "The eacct.ko version.");
 	fputs("eacct_info{version=\"", f);
 	label_value(f, info->version);

@@ -23,6 +23,13 @@ struct eacct_metrics_info {
 	const char *version;		/* the module's */
 	uint64_t batches;		/* seq */
 	const char *const *estimated;	/* domains estimated by the model, NULL-ended */
+	/* eacctd's ledger and BPF's losses (nr_losses 0: not shown). */
+	int nr_losses;
+	const char *const *loss_names;
+	const uint64_t *losses;
+	uint64_t lost_uj;		/* in batches refused for good */
+	uint64_t uncounted_uj;		/* downtime energy not counted, where known */
+	uint64_t carried_uj;		/* refused for now, sent with the next batch */
 };
 
 /* The exposition text, malloc()ed in *out (length *len). 0 or -ENOMEM. */
