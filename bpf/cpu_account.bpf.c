@@ -84,15 +84,37 @@ static __always_inline struct eacct_cgroup_cpu *cgroup_entry(__u64 id)
 	return c;
 }
 
-static __always_inline struct eacct_process_cpu *
-process_entry(struct task_struct *t, __u64 cgroup_id, bool dead)
+/*
+ * A process has exited once its last thread has. The leader is no sign:
+ * after pthread_exit() in main it dies first and the others run on. But
+ * do_exit() counts signal->live down in each thread (after PF_EXITING,
+ * before its final switch), and nothing raises the count from 0, since
+ * only a live thread can clone another. So the last of the group's
+ * final switches always finds it at 0, and marks the row (below, and in
+ * flush()); any flush finding 0 may mark it earlier. Threads still in
+ * do_exit() then may flush a little more after eacctd has pruned the
+ * row: the row they make is marked exited too, and goes the same way.
+ */
+static __always_inline bool group_dead(struct task_struct *t)
 {
-	static const struct eacct_process_cpu zero;
-	struct task_struct *leader = BPF_CORE_READ(t, group_leader);
+	return BPF_CORE_READ(t, signal, live.counter) == 0;
+}
+
+static __always_inline struct eacct_process_key process_key(struct task_struct *t)
+{
 	struct eacct_process_key key = {
 		.tgid = BPF_CORE_READ(t, tgid),
-		.start_ns = BPF_CORE_READ(leader, start_time),
+		.start_ns = BPF_CORE_READ(t, group_leader, start_time),
 	};
+
+	return key;
+}
+
+static __always_inline struct eacct_process_cpu *
+process_entry(struct task_struct *t, __u64 cgroup_id)
+{
+	static const struct eacct_process_cpu zero;
+	struct eacct_process_key key = process_key(t);
 	struct eacct_process_cpu *p;
 
 	p = bpf_map_lookup_elem(&process_ns, &key);
@@ -103,10 +125,10 @@ process_entry(struct task_struct *t, __u64 cgroup_id, bool dead)
 			__sync_fetch_and_add(&stats.process_map_full, 1);
 			return NULL;
 		}
-		BPF_CORE_READ_STR_INTO(&p->comm, leader, comm);
+		BPF_CORE_READ_STR_INTO(&p->comm, t, group_leader, comm);
 	}
 	p->cgroup_id = cgroup_id;
-	if (dead && t == leader)
+	if (group_dead(t))
 		p->exited = 1;
 	return p;
 }
@@ -151,15 +173,24 @@ static __always_inline void flush(struct task_struct *t,
 		if (!c)
 			c = cgroup_entry(cgid);
 		if (!p)
-			p = process_entry(t, cgid, dead);
+			p = process_entry(t, cgid);
 		if (c)
 			__sync_fetch_and_add(&c->ns[i], delta);
 		if (p)
 			__sync_fetch_and_add(&p->ns[i], delta);
 	}
-	if (dead && !p && t == BPF_CORE_READ(t, group_leader)) {
-		/* A leader dying with nothing left to flush still ends its row. */
-		p = process_entry(t, cgid, dead);
+	if (dead && !p && group_dead(t)) {
+		/*
+		 * The last thread to die ends its process's row even with
+		 * nothing left to flush (a collection took it all). The row
+		 * is looked up, not made: if it is gone, eacctd has already
+		 * seen it exited and pruned it.
+		 */
+		struct eacct_process_key key = process_key(t);
+
+		p = bpf_map_lookup_elem(&process_ns, &key);
+		if (p)
+			p->exited = 1;
 	}
 }
 

@@ -38,7 +38,7 @@ struct eacct_process_cpu {
 	__u64 ns[EACCT_MAX_PKG];
 	__u64 cgroup_id;		/* the cgroup its last time was spent in */
 	char comm[16];			/* the leader's comm */
-	__u32 exited;			/* 1 once the leader has died */
+	__u32 exited;			/* 1 once its last thread has died */
 	__u32 pad;
 };
 

@@ -3,6 +3,8 @@
  * Host BPF test of cpu_account.bpf.c on the running kernel: per-cgroup
  * on-CPU time must match each cgroup's own cpu.stat usage_usec within
  * 0.1 % for busy, sleepy and fork-heavy cgroups (each >= 0.5 s of CPU).
+ * A process whose main thread exits first must keep one process row,
+ * live until its last thread dies.
  *
  * Usage: cpu-account-test [--two-packages]
  * With --two-packages the CPUs are read from a fixture topology of two
@@ -15,6 +17,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -200,6 +203,128 @@ static uint64_t process_ns(struct eacct_bpf_cpu *c, const char *cgroup, int *row
 	return sum;
 }
 
+/* --- A process whose main thread exits first ----------------------- */
+
+static double thread_cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void *spin_thread(void *arg)
+{
+	double end = thread_cpu_s() + 0.4;
+
+	(void)arg;
+	while (thread_cpu_s() < end)
+		;
+	return NULL;
+}
+
+/* Two busy threads; main leaves first, the process ends with the last. */
+static void leader_exits_first(void)
+{
+	pthread_t th[2];
+	int i;
+
+	for (i = 0; i < 2; i++)
+		pthread_create(&th[i], NULL, spin_thread, NULL);
+	pthread_exit(NULL);
+}
+
+/* The state letter of /proc/@pid/stat ('Z' once the leader has exited). */
+static char proc_state(pid_t pid)
+{
+	char path[64], buf[512], *paren;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return '?';
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	paren = strrchr(buf, ')');
+	return paren && paren[1] ? paren[2] : '?';
+}
+
+/*
+ * Rows of process @tgid: how many and how many marked exited. Exited
+ * rows are deleted after reading, as eacctd does once it has charged
+ * them; their time is added to *@pruned, the others' put in *@live.
+ */
+static int tgid_rows(struct eacct_bpf_cpu *c, pid_t tgid, int *exited,
+		     uint64_t *pruned, uint64_t *live)
+{
+	struct eacct_process_key key, next, *prev = NULL;
+	struct eacct_process_cpu v;
+	int fd = bpf_map__fd(c->skel->maps.process_ns), rows = 0, i;
+	uint64_t ns;
+
+	*exited = 0;
+	*live = 0;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (key.tgid != (__u32)tgid || bpf_map_lookup_elem(fd, &key, &v))
+			continue;
+		rows++;
+		for (ns = 0, i = 0; i < EACCT_MAX_PKG; i++)
+			ns += v.ns[i];
+		if (!v.exited) {
+			*live += ns;
+			continue;
+		}
+		(*exited)++;
+		*pruned += ns;
+		bpf_map_delete_elem(fd, &key);
+	}
+	return rows;
+}
+
+static void leader_first(struct eacct_bpf_cpu *c)
+{
+	uint64_t pruned = 0, live, ours;
+	int status, rows_mid, exited_mid, rows, exited, rows_end, exited_end, rows_left, exited_left;
+	double end;
+	pid_t pid;
+
+	pid = run_in("lead", leader_exits_first);
+	end = wall_s() + 10;
+	while (proc_state(pid) != 'Z' && wall_s() < end)
+		usleep(1000);
+	usleep(50 * 1000);	/* past the leader's last switch */
+	/* The leader gone, two threads running: one live row, never pruned. */
+	eacct_bpf_cpu_collect(c);
+	rows_mid = tgid_rows(c, pid, &exited_mid, &pruned, &live);
+	eacct_bpf_cpu_collect(c);
+	rows = tgid_rows(c, pid, &exited, &pruned, &live);
+	tap(rows_mid == 1 && !exited_mid && rows == 1 && !exited,
+	    "main thread exited first: its process stays one live row (%d then %d rows, %d then %d exited)",
+	    rows_mid, rows, exited_mid, exited);
+	waitpid(pid, &status, 0);
+	/*
+	 * The parent hears of a process whose leader went first when its
+	 * last thread is released, before that thread's final switch.
+	 */
+	usleep(50 * 1000);
+	eacct_bpf_cpu_collect(c);
+	rows_end = tgid_rows(c, pid, &exited_end, &pruned, &live);
+	eacct_bpf_cpu_collect(c);
+	rows_left = tgid_rows(c, pid, &exited_left, &pruned, &live);
+	tap(rows_end == 1 && exited_end == 1 && !rows_left,
+	    "its last thread gone: one row, exited (%d rows, %d exited), none left once pruned (%d)",
+	    rows_end, exited_end, rows_left);
+	ours = our_ns(c, "lead");
+	tap(pruned + live == ours && ours > 700000000ULL,
+	    "its rows held all its threads' time: %.6f s, the cgroup's %.6f s",
+	    (pruned + live) / 1e9, ours / 1e9);
+}
+
 int main(int argc, char **argv)
 {
 	bool two = argc > 1 && !strcmp(argv[1], "--two-packages");
@@ -207,7 +332,9 @@ int main(int argc, char **argv)
 	struct eacct_cgroup_cpu split;
 	char statpath[4400];
 	struct stat sb;
-	static const char *const names[] = { "busy", "sleepy", "forky", "hopper" };
+	static const char *const names[] = {
+		"busy", "sleepy", "forky", "hopper", "lead",
+	};
 	char root[4096], path[4400];
 	struct eacct_bpf_cpu c;
 	struct eacct_cpu_stats st;
@@ -228,7 +355,7 @@ int main(int argc, char **argv)
 
 	snprintf(base, sizeof(base), "%s/eacct-cpu-test-%d", root, getpid());
 	mkdir(base, 0755);
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 5; i++) {
 		snprintf(path, sizeof(path), "%s/%s", base, names[i]);
 		mkdir(path, 0755);
 	}
@@ -281,13 +408,15 @@ int main(int argc, char **argv)
 	tap(procs > ours * 0.99 && procs < ours * 1.01,
 	    "per-process sum %.4f s matches the cgroup's %.4f s", procs / 1e9, ours / 1e9);
 
+	leader_first(&c);
+
 	eacct_bpf_cpu_stats(&c, &st);
 	tap(!st.storage_misses && !st.cgroup_map_full && !st.flush_races,
 	    "no slice lost (storage misses %llu, cgroup map full %llu, process map full %llu, flush races %llu)",
 	    (unsigned long long)st.storage_misses, (unsigned long long)st.cgroup_map_full,
 	    (unsigned long long)st.process_map_full, (unsigned long long)st.flush_races);
 
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 5; i++) {
 		snprintf(path, sizeof(path), "%s/%s", base, names[i]);
 		rmdir(path);
 	}
