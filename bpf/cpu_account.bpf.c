@@ -157,29 +157,49 @@ static __always_inline __u64 claim(__u64 *from, __u64 to)
 	return 0;
 }
 
+/* Where a flush puts time: its tag's entries, found at the first ns. */
+struct flush_to {
+	__u64 cgid;
+	struct eacct_cgroup_cpu *c;
+	struct eacct_process_cpu *p;
+};
+
+/* Package @i's unflushed time into @to's entries. */
+static __always_inline void flush_pkg(struct task_struct *t,
+				      struct eacct_task_acct *ta, __u32 i,
+				      struct flush_to *to)
+{
+	__u64 delta;
+
+	i &= EACCT_MAX_PKG - 1;
+	delta = claim(&ta->flushed[i], ta->ns[i]);
+	if (!delta)
+		return;
+	if (!to->c)
+		to->c = cgroup_entry(to->cgid);
+	if (!to->p)
+		to->p = process_entry(t, to->cgid);
+	if (to->c)
+		__sync_fetch_and_add(&to->c->ns[i], delta);
+	if (to->p)
+		__sync_fetch_and_add(&to->p->ns[i], delta);
+}
+
 /* Move the task's unflushed time into its cgroup's and process's entries. */
 static __always_inline void flush(struct task_struct *t,
 				  struct eacct_task_acct *ta, bool dead)
 {
-	struct eacct_cgroup_cpu *c = NULL;
-	struct eacct_process_cpu *p = NULL;
-	__u64 delta, cgid = ta->cgroup_id;
-	int i;
+	struct flush_to to = { .cgid = ta->cgroup_id };
+	__u32 i;
 
-	for (i = 0; i < EACCT_MAX_PKG; i++) {
-		delta = claim(&ta->flushed[i], ta->ns[i]);
-		if (!delta)
-			continue;
-		if (!c)
-			c = cgroup_entry(cgid);
-		if (!p)
-			p = process_entry(t, cgid);
-		if (c)
-			__sync_fetch_and_add(&c->ns[i], delta);
-		if (p)
-			__sync_fetch_and_add(&p->ns[i], delta);
-	}
-	if (dead && !p && group_dead(t)) {
+	/*
+	 * Packages past nr_pkgs never see time. Read-only data is a known
+	 * constant to the verifier: bounded by it, the loop is verified
+	 * once per package in use rather than eight times.
+	 */
+	for (i = 0; i < EACCT_MAX_PKG && i < nr_pkgs; i++)
+		flush_pkg(t, ta, i, &to);
+	if (dead && !to.p && group_dead(t)) {
 		/*
 		 * The last thread to die ends its process's row even with
 		 * nothing left to flush (a collection took it all). The row
@@ -187,6 +207,7 @@ static __always_inline void flush(struct task_struct *t,
 		 * seen it exited and pruned it.
 		 */
 		struct eacct_process_key key = process_key(t);
+		struct eacct_process_cpu *p;
 
 		p = bpf_map_lookup_elem(&process_ns, &key);
 		if (p)
