@@ -49,6 +49,9 @@ struct eacct_cpu_stats {
 	__u64 cgroup_map_full;		/* ns dropped: cgroup_ns had no room */
 	__u64 process_map_full;		/* process_ns had no room (cgroups unaffected) */
 	__u64 flush_races;		/* a claim lost its compare-and-swap 8 times: ns late or lost */
+	__u64 move_misses;		/* a thread found moved with no record of
+					 * when: its time since last read went to
+					 * the cgroup it left */
 };
 
 #endif /* EACCT_CPU_ACCOUNT_H */

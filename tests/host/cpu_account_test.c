@@ -2,9 +2,10 @@
 /*
  * Host BPF test of cpu_account.bpf.c on the running kernel: per-cgroup
  * on-CPU time must match each cgroup's own cpu.stat usage_usec within
- * 0.1 % for busy, sleepy and fork-heavy cgroups (each >= 0.5 s of CPU).
- * A process whose main thread exits first must keep one process row,
- * live until its last thread dies.
+ * 0.1 % for busy, sleepy and fork-heavy cgroups (each >= 0.5 s of CPU),
+ * and for the three cgroups a four-thread process is moved through
+ * (cgroup.procs). A process whose main thread exits first must keep one
+ * process row, live until its last thread dies.
  *
  * Usage: cpu-account-test [--two-packages]
  * With --two-packages the CPUs are read from a fixture topology of two
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -203,6 +205,118 @@ static uint64_t process_ns(struct eacct_bpf_cpu *c, const char *cgroup, int *row
 	return sum;
 }
 
+/* --- A process moved with all its threads: A, then B, then C --------- */
+
+static volatile int *stop_threads;	/* shared with the child: 1 stops it */
+
+static void *spinner(void *arg)
+{
+	(void)arg;
+	while (!*stop_threads)
+		;
+	return NULL;
+}
+
+/* The main thread and three more, all on CPU until told to stop. */
+static void four_threads(void)
+{
+	pthread_t th[3];
+	int i;
+
+	for (i = 0; i < 3; i++)
+		pthread_create(&th[i], NULL, spinner, NULL);
+	spinner(NULL);
+	for (i = 0; i < 3; i++)
+		pthread_join(th[i], NULL);
+}
+
+/* Move the whole process, as a shell's echo $pid > cgroup.procs does. */
+static int move_to(const char *cgroup, pid_t pid)
+{
+	char path[4400];
+	FILE *f;
+	int err;
+
+	snprintf(path, sizeof(path), "%s/%s/cgroup.procs", base, cgroup);
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	fprintf(f, "%d\n", pid);
+	err = fclose(f) ? -errno : 0;
+	return err;
+}
+
+/* Until @cgroup's cpu.stat shows @seconds of CPU (at most 30 s of wall time). */
+static void wait_usage(const char *cgroup, double seconds)
+{
+	double end = wall_s() + 30;
+
+	while (usage_ns(cgroup) < seconds * 1e9 && wall_s() < end)
+		usleep(10 * 1000);
+}
+
+static void moved_threads(struct eacct_bpf_cpu *c)
+{
+	static const char *const cg[] = { "movA", "movB", "movC" };
+	uint64_t ours, theirs, total = 0, procs;
+	cpu_set_t all, one;
+	double err_pct;
+	int i, status, rows, moved;
+	pid_t pid;
+
+	stop_threads = mmap(NULL, sizeof(*stop_threads), PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (stop_threads == MAP_FAILED) {
+		tap(false, "moved process: no shared page (%s)", strerror(errno));
+		return;
+	}
+	*stop_threads = 0;
+	/*
+	 * No cpu controller below base: a move leaves the scheduler alone,
+	 * and cpu.stat charges a thread's runtime to the cgroup it is in at
+	 * each update (tick or switch), the split eacct makes. The process
+	 * and this mover share CPU 0: a thread running elsewhere could take
+	 * a tick in the microseconds between the kernel's move and the
+	 * tracepoint, which cpu.stat charges to the new cgroup and eacct to
+	 * the old (the known limit, a tick at most; with the threads free to
+	 * run on both CPUs, 4 ms once in about 35 runs here). Here every
+	 * thread is runnable but off CPU while it is moved: the split is
+	 * exact, and any difference a fault.
+	 */
+	sched_getaffinity(0, sizeof(all), &all);
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	sched_setaffinity(0, sizeof(one), &one);
+	pid = run_in("movA", four_threads);
+	wait_usage("movA", 0.6);
+	moved = !move_to("movB", pid);
+	wait_usage("movB", 0.3);
+	/* Half the moves are read by a collection, half at the threads' deaths. */
+	eacct_bpf_cpu_collect(c);
+	wait_usage("movB", 0.6);
+	moved += !move_to("movC", pid);
+	wait_usage("movC", 0.6);
+	*stop_threads = 1;
+	waitpid(pid, &status, 0);
+	sched_setaffinity(0, sizeof(all), &all);
+	eacct_bpf_cpu_collect(c);
+	tap(moved == 2, "moved process: 4 busy threads moved A -> B -> C through cgroup.procs");
+	for (i = 0; i < 3; i++) {
+		ours = our_ns(c, cg[i]);
+		theirs = usage_ns(cg[i]);
+		total += ours;
+		err_pct = theirs ? 100.0 * ((double)ours - (double)theirs) / theirs : 100;
+		tap(theirs >= 500000000ULL && err_pct < 0.1 && err_pct > -0.1,
+		    "moved process, %s: bpf %.6f s, cpu.stat %.6f s, error %+.4f %%",
+		    cg[i], ours / 1e9, theirs / 1e9, err_pct);
+	}
+	procs = process_ns(c, "movC", &rows);
+	tap(rows == 1 && procs == total,
+	    "moved process: one row (%d), its %.6f s the three cgroups' %.6f s",
+	    rows, procs / 1e9, total / 1e9);
+	munmap((void *)stop_threads, sizeof(*stop_threads));
+}
+
 /* --- A process whose main thread exits first ----------------------- */
 
 static double thread_cpu_s(void)
@@ -333,7 +447,7 @@ int main(int argc, char **argv)
 	char statpath[4400];
 	struct stat sb;
 	static const char *const names[] = {
-		"busy", "sleepy", "forky", "hopper", "lead",
+		"busy", "sleepy", "forky", "hopper", "movA", "movB", "movC", "lead",
 	};
 	char root[4096], path[4400];
 	struct eacct_bpf_cpu c;
@@ -355,7 +469,7 @@ int main(int argc, char **argv)
 
 	snprintf(base, sizeof(base), "%s/eacct-cpu-test-%d", root, getpid());
 	mkdir(base, 0755);
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < 8; i++) {
 		snprintf(path, sizeof(path), "%s/%s", base, names[i]);
 		mkdir(path, 0755);
 	}
@@ -408,15 +522,17 @@ int main(int argc, char **argv)
 	tap(procs > ours * 0.99 && procs < ours * 1.01,
 	    "per-process sum %.4f s matches the cgroup's %.4f s", procs / 1e9, ours / 1e9);
 
+	moved_threads(&c);
 	leader_first(&c);
 
 	eacct_bpf_cpu_stats(&c, &st);
-	tap(!st.storage_misses && !st.cgroup_map_full && !st.flush_races,
-	    "no slice lost (storage misses %llu, cgroup map full %llu, process map full %llu, flush races %llu)",
+	tap(!st.storage_misses && !st.cgroup_map_full && !st.flush_races && !st.move_misses,
+	    "no slice lost (storage misses %llu, cgroup map full %llu, process map full %llu, flush races %llu, move misses %llu)",
 	    (unsigned long long)st.storage_misses, (unsigned long long)st.cgroup_map_full,
-	    (unsigned long long)st.process_map_full, (unsigned long long)st.flush_races);
+	    (unsigned long long)st.process_map_full, (unsigned long long)st.flush_races,
+	    (unsigned long long)st.move_misses);
 
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < 8; i++) {
 		snprintf(path, sizeof(path), "%s/%s", base, names[i]);
 		rmdir(path);
 	}
