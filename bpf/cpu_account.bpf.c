@@ -9,8 +9,10 @@
  * Each task's storage holds its runtime per package, and how much of it
  * is already in the per-cgroup and per-process maps. Those are filled off
  * the hot path: by the "collect" task iterator eacctd runs once per
- * interval, when a task moves to another cgroup, and at a task's final
- * switch when it dies, so short-lived processes are counted in full.
+ * interval, when a task moves to another cgroup (the other threads of a
+ * process moved whole at their next reading, see struct move_log), and
+ * at a task's final switch when it dies, so short-lived processes are
+ * counted in full.
  *
  * On the switch path, any store costs: measured on the build machine, an
  * empty program 77 ns, one store into a per-CPU array slot 126 ns, the
@@ -57,6 +59,57 @@ struct {
 	__type(value, struct eacct_process_cpu);
 } process_ns SEC(".maps");
 
+/*
+ * A whole process moved (its pid written to cgroup.procs) fires
+ * cgroup_attach_task once, for its leader. The other threads are
+ * moved too, but their task storage is out of reach there: walking the
+ * thread list gives addresses read with bpf_probe_read_kernel(), which
+ * bpf_task_storage_get() refuses, and the open-coded task iterator that
+ * would give usable pointers (bpf_iter_task_new) is 6.7+, a kfunc that
+ * would keep the whole object from loading on 6.1. What the walk can
+ * read is each thread's runtime at the move and the cgroup it is in
+ * now: it records them here, and whoever next reads that thread's
+ * runtime (the collection, its death, its leaving for another package)
+ * finds its tag and its cgroup differ and replays the record, splitting
+ * its time at the move as at a single task's move: the runtime at the
+ * thread's last update before it (a tick or a switch) to the old
+ * cgroup, as cpu.stat does. Two limits, both a tick at most per
+ * thread running on another CPU at the move, both shared with a single
+ * task's move: the tracepoint comes some microseconds after the kernel
+ * has switched the threads' cgroups, and a tick landing in between is
+ * charged to the new cgroup by cpu.stat, read here as the old one's
+ * (seen once in 38 runs of the host test with four threads unpinned:
+ * 4 ms); and with the cpu controller on, the kernel's own move updates
+ * a running thread's runtime first, charging that slice to the new
+ * cgroup (Documentation/eacctd.rst).
+ */
+#define MOVE_STEPS		4	/* moves kept per thread between readings */
+#define EACCT_MAX_MOVED		16384	/* threads moved and not read since */
+#define MOVE_WALK_MAX		(1 << 16)	/* threads walked at one move */
+
+struct move_key {
+	__u32 tid;
+	__u32 pad;
+	__u64 start_ns;			/* its start_time: tids come back */
+};
+
+struct move_log {
+	__u32 nr;			/* steps used */
+	__u32 pad;
+	struct {
+		__u64 runtime;		/* se.sum_exec_runtime at the move */
+		__u64 cgroup_id;	/* where it went */
+	} step[MOVE_STEPS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);	/* empty but for moves */
+	__uint(max_entries, EACCT_MAX_MOVED);
+	__type(key, struct move_key);
+	__type(value, struct move_log);
+} moves SEC(".maps");
+
 /* Filled by eacctd before loading. */
 const volatile __u32 nr_pkgs = 1;
 /* When these programs were loaded, CLOCK_MONOTONIC ns (task start_time's clock). */
@@ -84,15 +137,37 @@ static __always_inline struct eacct_cgroup_cpu *cgroup_entry(__u64 id)
 	return c;
 }
 
-static __always_inline struct eacct_process_cpu *
-process_entry(struct task_struct *t, __u64 cgroup_id, bool dead)
+/*
+ * A process has exited once its last thread has. The leader is no sign:
+ * after pthread_exit() in main it dies first and the others run on. But
+ * do_exit() counts signal->live down in each thread (after PF_EXITING,
+ * before its final switch), and nothing raises the count from 0, since
+ * only a live thread can clone another. So the last of the group's
+ * final switches always finds it at 0, and marks the row (below, and in
+ * flush()); any flush finding 0 may mark it earlier. Threads still in
+ * do_exit() then may flush a little more after eacctd has pruned the
+ * row: the row they make is marked exited too, and goes the same way.
+ */
+static __always_inline bool group_dead(struct task_struct *t)
 {
-	static const struct eacct_process_cpu zero;
-	struct task_struct *leader = BPF_CORE_READ(t, group_leader);
+	return BPF_CORE_READ(t, signal, live.counter) == 0;
+}
+
+static __always_inline struct eacct_process_key process_key(struct task_struct *t)
+{
 	struct eacct_process_key key = {
 		.tgid = BPF_CORE_READ(t, tgid),
-		.start_ns = BPF_CORE_READ(leader, start_time),
+		.start_ns = BPF_CORE_READ(t, group_leader, start_time),
 	};
+
+	return key;
+}
+
+static __always_inline struct eacct_process_cpu *
+process_entry(struct task_struct *t, __u64 cgroup_id)
+{
+	static const struct eacct_process_cpu zero;
+	struct eacct_process_key key = process_key(t);
 	struct eacct_process_cpu *p;
 
 	p = bpf_map_lookup_elem(&process_ns, &key);
@@ -103,10 +178,10 @@ process_entry(struct task_struct *t, __u64 cgroup_id, bool dead)
 			__sync_fetch_and_add(&stats.process_map_full, 1);
 			return NULL;
 		}
-		BPF_CORE_READ_STR_INTO(&p->comm, leader, comm);
+		BPF_CORE_READ_STR_INTO(&p->comm, t, group_leader, comm);
 	}
 	p->cgroup_id = cgroup_id;
-	if (dead && t == leader)
+	if (group_dead(t))
 		p->exited = 1;
 	return p;
 }
@@ -135,31 +210,61 @@ static __always_inline __u64 claim(__u64 *from, __u64 to)
 	return 0;
 }
 
+/* Where a flush puts time: its tag's entries, found at the first ns. */
+struct flush_to {
+	__u64 cgid;
+	struct eacct_cgroup_cpu *c;
+	struct eacct_process_cpu *p;
+};
+
+/* Package @i's unflushed time into @to's entries. */
+static __always_inline void flush_pkg(struct task_struct *t,
+				      struct eacct_task_acct *ta, __u32 i,
+				      struct flush_to *to)
+{
+	__u64 delta;
+
+	i &= EACCT_MAX_PKG - 1;
+	delta = claim(&ta->flushed[i], ta->ns[i]);
+	if (!delta)
+		return;
+	if (!to->c)
+		to->c = cgroup_entry(to->cgid);
+	if (!to->p)
+		to->p = process_entry(t, to->cgid);
+	if (to->c)
+		__sync_fetch_and_add(&to->c->ns[i], delta);
+	if (to->p)
+		__sync_fetch_and_add(&to->p->ns[i], delta);
+}
+
 /* Move the task's unflushed time into its cgroup's and process's entries. */
 static __always_inline void flush(struct task_struct *t,
 				  struct eacct_task_acct *ta, bool dead)
 {
-	struct eacct_cgroup_cpu *c = NULL;
-	struct eacct_process_cpu *p = NULL;
-	__u64 delta, cgid = ta->cgroup_id;
-	int i;
+	struct flush_to to = { .cgid = ta->cgroup_id };
+	__u32 i;
 
-	for (i = 0; i < EACCT_MAX_PKG; i++) {
-		delta = claim(&ta->flushed[i], ta->ns[i]);
-		if (!delta)
-			continue;
-		if (!c)
-			c = cgroup_entry(cgid);
-		if (!p)
-			p = process_entry(t, cgid, dead);
-		if (c)
-			__sync_fetch_and_add(&c->ns[i], delta);
+	/*
+	 * Packages past nr_pkgs never see time. Read-only data is a known
+	 * constant to the verifier: bounded by it, the loop is verified
+	 * once per package in use rather than eight times.
+	 */
+	for (i = 0; i < EACCT_MAX_PKG && i < nr_pkgs; i++)
+		flush_pkg(t, ta, i, &to);
+	if (dead && !to.p && group_dead(t)) {
+		/*
+		 * The last thread to die ends its process's row even with
+		 * nothing left to flush (a collection took it all). The row
+		 * is looked up, not made: if it is gone, eacctd has already
+		 * seen it exited and pruned it.
+		 */
+		struct eacct_process_key key = process_key(t);
+		struct eacct_process_cpu *p;
+
+		p = bpf_map_lookup_elem(&process_ns, &key);
 		if (p)
-			__sync_fetch_and_add(&p->ns[i], delta);
-	}
-	if (dead && !p && t == BPF_CORE_READ(t, group_leader)) {
-		/* A leader dying with nothing left to flush still ends its row. */
-		p = process_entry(t, cgid, dead);
+			p->exited = 1;
 	}
 }
 
@@ -169,23 +274,103 @@ static __always_inline __u32 cpu_package(__u32 cpu)
 }
 
 /*
- * Bring the task's runtime up to date in the package of the CPU it is
- * on. The runtime is read before the CPU: should the task move between
- * the two reads, the migration hook claims that runtime first, for the
- * CPU it was gained on. Several callers may race on one task; claim()
- * gives each nanosecond to exactly one of them.
+ * Bring the task's runtime up to @runtime (read already) in the package
+ * of the CPU it is on. The runtime is read before the CPU: should the
+ * task move between the two reads, the migration hook claims that
+ * runtime first, for the CPU it was gained on. Several callers may race
+ * on one task; claim() gives each nanosecond to exactly one of them.
  */
-static __always_inline void catch_up(struct task_struct *t,
-				     struct eacct_task_acct *ta)
+static __always_inline __u32 catch_up_to(struct task_struct *t,
+					 struct eacct_task_acct *ta, __u64 runtime)
 {
-	__u64 runtime = t->se.sum_exec_runtime, delta;
+	__u64 delta;
 	__u32 pkg;
 
 	asm volatile("" ::: "memory");
-	pkg = cpu_package(t->thread_info.cpu);
+	pkg = cpu_package(t->thread_info.cpu) & (EACCT_MAX_PKG - 1);
 	delta = claim(&ta->last_runtime, runtime);
 	if (delta)
-		__sync_fetch_and_add(&ta->ns[pkg & (EACCT_MAX_PKG - 1)], delta);
+		__sync_fetch_and_add(&ta->ns[pkg], delta);
+	return pkg;
+}
+
+static __always_inline void catch_up(struct task_struct *t,
+				     struct eacct_task_acct *ta)
+{
+	catch_up_to(t, ta, t->se.sum_exec_runtime);
+}
+
+static __always_inline struct move_key move_key_of(struct task_struct *t)
+{
+	struct move_key key = {
+		.tid = BPF_CORE_READ(t, pid),
+		.start_ns = BPF_CORE_READ(t, start_time),
+	};
+
+	return key;
+}
+
+/*
+ * Replay @t's recorded moves: its time up to each move goes to the
+ * cgroup it was in until then, and its tag follows it. What was read
+ * before the first move is flushed first, from every package; what
+ * comes after was all gained on the package it is on now (had it left
+ * for another since, the migration hook would have replayed the record
+ * first), so each step flushes that package alone.
+ */
+static __always_inline void replay(struct task_struct *t,
+				   struct eacct_task_acct *ta)
+{
+	struct move_key key = move_key_of(t);
+	struct flush_to to;
+	struct move_log *log;
+	__u32 i, nr, pkg;
+
+	log = bpf_map_lookup_elem(&moves, &key);
+	if (!log)
+		return;
+	flush(t, ta, false);
+	nr = log->nr;
+	for (i = 0; i < MOVE_STEPS && i < nr; i++) {
+		to.cgid = ta->cgroup_id;
+		to.c = NULL;
+		to.p = NULL;
+		pkg = catch_up_to(t, ta, log->step[i].runtime);
+		flush_pkg(t, ta, pkg, &to);
+		ta->cgroup_id = log->step[i].cgroup_id;
+	}
+	bpf_map_delete_elem(&moves, &key);
+}
+
+/*
+ * Bring @t's tag to the cgroup it is in (callers saw them differ, or @t
+ * is dying). A thread that moved with no record of it (the record map
+ * full, more than MOVE_STEPS moves between two readings, a reading
+ * between the move and its record) has its time since it was last read
+ * go to the cgroup it left, as at a move of a single task, and is
+ * counted.
+ */
+static __always_inline void settle(struct task_struct *t,
+				   struct eacct_task_acct *ta)
+{
+	__u64 cur;
+
+	replay(t, ta);
+	cur = task_cgroup_id(t);
+	if (ta->cgroup_id == cur)
+		return;
+	__sync_fetch_and_add(&stats.move_misses, 1);
+	catch_up(t, ta);
+	flush(t, ta, false);
+	ta->cgroup_id = cur;
+}
+
+/* No storage to replay it into: a move recorded for @t means nothing. */
+static __always_inline void forget_moves(struct task_struct *t)
+{
+	struct move_key key = move_key_of(t);
+
+	bpf_map_delete_elem(&moves, &key);
 }
 
 /* First sight of a task older than us: count from @runtime on. */
@@ -194,6 +379,7 @@ static __always_inline void adopt(struct task_struct *t,
 {
 	ta->last_runtime = runtime;
 	ta->cgroup_id = task_cgroup_id(t);
+	forget_moves(t);
 }
 
 /*
@@ -215,8 +401,11 @@ int BPF_PROG(account_switch, bool preempt, struct task_struct *prev,
 		/* Born under us, storage refused at fork, never collected: lost. */
 		if (!ta && loaded_ns && prev->start_time > loaded_ns)
 			__sync_fetch_and_add(&stats.storage_misses, 1);
+		forget_moves(prev);
 		return 0;
 	}
+	/* Moved with its process since last read? Its record dies with it. */
+	settle(prev, ta);
 	catch_up(prev, ta);
 	flush(prev, ta, true);	/* its last switch: flush it all */
 	return 0;
@@ -234,8 +423,12 @@ int BPF_PROG(account_migrate, struct task_struct *p, int dest_cpu)
 	if (cpu_package(p->thread_info.cpu) == cpu_package(dest_cpu))
 		return 0;
 	ta = bpf_task_storage_get(&task_acct, p, NULL, 0);
-	if (ta && ta->cgroup_id)
-		catch_up(p, ta);
+	if (!ta || !ta->cgroup_id)
+		return 0;
+	/* Its time before a move it made with its process: this package's. */
+	if (ta->cgroup_id != task_cgroup_id(p))
+		settle(p, ta);
+	catch_up(p, ta);
 	return 0;
 }
 
@@ -257,25 +450,91 @@ int BPF_PROG(account_fork, struct task_struct *parent, struct task_struct *child
 	return 0;
 }
 
-/* Time before a move belongs to the cgroup the task is leaving. */
+struct move_walk {
+	__u64 head;		/* &signal->thread_head, where the walk ends */
+	__u64 node;		/* the next thread's thread_node */
+	__u32 skip;		/* the tid handled with its own storage */
+};
+
+/*
+ * One thread of a process just moved: record its runtime and cgroup.
+ * The attach path holds cgroup_threadgroup_rwsem for writing (no thread
+ * of the group forks or sets PF_EXITING under it), and a tracepoint
+ * runs under RCU, which the list_del_rcu() of thread_node at a thread's
+ * release respects: the walk sees every thread that was moved.
+ */
+static long log_move(__u32 i, struct move_walk *w)
+{
+	struct move_log *log, one = { .nr = 1 };
+	struct list_head *node = (void *)w->node;
+	struct task_struct *t;
+	struct move_key key;
+	__u64 runtime, cgid;
+	__u32 n;
+
+	if (!node || w->node == w->head)
+		return 1;
+	t = (void *)node - bpf_core_field_offset(struct task_struct, thread_node);
+	w->node = (__u64)BPF_CORE_READ(node, next);
+	key.tid = BPF_CORE_READ(t, pid);
+	if (key.tid == w->skip)
+		return 0;
+	key.pad = 0;
+	key.start_ns = BPF_CORE_READ(t, start_time);
+	runtime = BPF_CORE_READ(t, se.sum_exec_runtime);
+	/* Not dst: a thread already exiting is not moved (PF_EXITING). */
+	cgid = BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id);
+	log = bpf_map_lookup_elem(&moves, &key);
+	if (!log) {
+		one.step[0].runtime = runtime;
+		one.step[0].cgroup_id = cgid;
+		/* No room: counted when the thread is read (settle()). */
+		bpf_map_update_elem(&moves, &key, &one, BPF_NOEXIST);
+		return 0;
+	}
+	n = log->nr;
+	if (n < MOVE_STEPS) {
+		log->step[n].runtime = runtime;
+		log->step[n].cgroup_id = cgid;
+		log->nr = n + 1;
+	}
+	return 0;
+}
+
+/*
+ * Time before a move belongs to the cgroup the task is leaving. With
+ * @threadgroup, @task is the leader of a process moved whole: the
+ * other threads get a record each (see struct move_log).
+ */
 SEC("tp_btf/cgroup_attach_task")
 int BPF_PROG(account_attach, struct cgroup *dst, const char *path,
 	     struct task_struct *task, bool threadgroup)
 {
 	struct eacct_task_acct *ta;
+	struct move_walk w;
 
 	if (BPF_CORE_READ(dst, root, hierarchy_id) != 0)	/* v1 */
 		return 0;
 	ta = bpf_task_storage_get(&task_acct, task, NULL, 0);
-	if (!ta || !ta->cgroup_id)
+	if (ta && ta->cgroup_id) {
+		/*
+		 * As the kernel charges cpu.stat: runtime up to the task's
+		 * last update goes to the old cgroup. Its tag is its cgroup
+		 * now, which is not dst if it was exiting (not moved).
+		 */
+		replay(task, ta);
+		catch_up(task, ta);
+		flush(task, ta, false);
+		ta->cgroup_id = task_cgroup_id(task);
+	}
+	if (!threadgroup)
 		return 0;
-	/*
-	 * As the kernel charges cpu.stat: runtime up to the task's last
-	 * update goes to the old cgroup.
-	 */
-	catch_up(task, ta);
-	flush(task, ta, false);
-	ta->cgroup_id = BPF_CORE_READ(dst, kn, id);
+	w.head = (__u64)BPF_CORE_READ(task, signal) +
+		 bpf_core_field_offset(struct signal_struct, thread_head);
+	w.node = (__u64)BPF_CORE_READ(task, signal, thread_head.next);
+	w.skip = task->pid;
+	/* A thread beyond MOVE_WALK_MAX is counted when read (settle()). */
+	bpf_loop(MOVE_WALK_MAX, log_move, &w, 0);
 	return 0;
 }
 
@@ -302,6 +561,8 @@ int collect(struct bpf_iter__task *ctx)
 			adopt(task, ta, BPF_CORE_READ(task, se.sum_exec_runtime));
 		return 0;
 	}
+	if (ta->cgroup_id != task_cgroup_id(task))
+		settle(task, ta);	/* moved with its process */
 	catch_up(task, ta);
 	flush(task, ta, false);
 	return 0;

@@ -38,7 +38,7 @@ struct eacct_process_cpu {
 	__u64 ns[EACCT_MAX_PKG];
 	__u64 cgroup_id;		/* the cgroup its last time was spent in */
 	char comm[16];			/* the leader's comm */
-	__u32 exited;			/* 1 once the leader has died */
+	__u32 exited;			/* 1 once its last thread has died */
 	__u32 pad;
 };
 
@@ -49,6 +49,9 @@ struct eacct_cpu_stats {
 	__u64 cgroup_map_full;		/* ns dropped: cgroup_ns had no room */
 	__u64 process_map_full;		/* process_ns had no room (cgroups unaffected) */
 	__u64 flush_races;		/* a claim lost its compare-and-swap 8 times: ns late or lost */
+	__u64 move_misses;		/* a thread found moved with no record of
+					 * when: its time since last read went to
+					 * the cgroup it left */
 };
 
 #endif /* EACCT_CPU_ACCOUNT_H */

@@ -2,7 +2,10 @@
 /*
  * Host BPF test of cpu_account.bpf.c on the running kernel: per-cgroup
  * on-CPU time must match each cgroup's own cpu.stat usage_usec within
- * 0.1 % for busy, sleepy and fork-heavy cgroups (each >= 0.5 s of CPU).
+ * 0.1 % for busy, sleepy and fork-heavy cgroups (each >= 0.5 s of CPU),
+ * and for the three cgroups a four-thread process is moved through
+ * (cgroup.procs). A process whose main thread exits first must keep one
+ * process row, live until its last thread dies.
  *
  * Usage: cpu-account-test [--two-packages]
  * With --two-packages the CPUs are read from a fixture topology of two
@@ -15,11 +18,13 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -200,6 +205,240 @@ static uint64_t process_ns(struct eacct_bpf_cpu *c, const char *cgroup, int *row
 	return sum;
 }
 
+/* --- A process moved with all its threads: A, then B, then C --------- */
+
+static volatile int *stop_threads;	/* shared with the child: 1 stops it */
+
+static void *spinner(void *arg)
+{
+	(void)arg;
+	while (!*stop_threads)
+		;
+	return NULL;
+}
+
+/* The main thread and three more, all on CPU until told to stop. */
+static void four_threads(void)
+{
+	pthread_t th[3];
+	int i;
+
+	for (i = 0; i < 3; i++)
+		pthread_create(&th[i], NULL, spinner, NULL);
+	spinner(NULL);
+	for (i = 0; i < 3; i++)
+		pthread_join(th[i], NULL);
+}
+
+/* Move the whole process, as a shell's echo $pid > cgroup.procs does. */
+static int move_to(const char *cgroup, pid_t pid)
+{
+	char path[4400];
+	FILE *f;
+	int err;
+
+	snprintf(path, sizeof(path), "%s/%s/cgroup.procs", base, cgroup);
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	fprintf(f, "%d\n", pid);
+	err = fclose(f) ? -errno : 0;
+	return err;
+}
+
+/* Until @cgroup's cpu.stat shows @seconds of CPU (at most 30 s of wall time). */
+static void wait_usage(const char *cgroup, double seconds)
+{
+	double end = wall_s() + 30;
+
+	while (usage_ns(cgroup) < seconds * 1e9 && wall_s() < end)
+		usleep(10 * 1000);
+}
+
+static void moved_threads(struct eacct_bpf_cpu *c)
+{
+	static const char *const cg[] = { "movA", "movB", "movC" };
+	uint64_t ours, theirs, total = 0, procs;
+	cpu_set_t all, one;
+	double err_pct;
+	int i, status, rows, moved;
+	pid_t pid;
+
+	stop_threads = mmap(NULL, sizeof(*stop_threads), PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (stop_threads == MAP_FAILED) {
+		tap(false, "moved process: no shared page (%s)", strerror(errno));
+		return;
+	}
+	*stop_threads = 0;
+	/*
+	 * No cpu controller below base: a move leaves the scheduler alone,
+	 * and cpu.stat charges a thread's runtime to the cgroup it is in at
+	 * each update (tick or switch), the split eacct makes. The process
+	 * and this mover share CPU 0: a thread running elsewhere could take
+	 * a tick in the microseconds between the kernel's move and the
+	 * tracepoint, which cpu.stat charges to the new cgroup and eacct to
+	 * the old (the known limit, a tick at most; with the threads free to
+	 * run on both CPUs, 4 ms once in about 35 runs here). Here every
+	 * thread is runnable but off CPU while it is moved: the split is
+	 * exact, and any difference a fault.
+	 */
+	sched_getaffinity(0, sizeof(all), &all);
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	sched_setaffinity(0, sizeof(one), &one);
+	pid = run_in("movA", four_threads);
+	wait_usage("movA", 0.6);
+	moved = !move_to("movB", pid);
+	wait_usage("movB", 0.3);
+	/* Half the moves are read by a collection, half at the threads' deaths. */
+	eacct_bpf_cpu_collect(c);
+	wait_usage("movB", 0.6);
+	moved += !move_to("movC", pid);
+	wait_usage("movC", 0.6);
+	*stop_threads = 1;
+	waitpid(pid, &status, 0);
+	sched_setaffinity(0, sizeof(all), &all);
+	eacct_bpf_cpu_collect(c);
+	tap(moved == 2, "moved process: 4 busy threads moved A -> B -> C through cgroup.procs");
+	for (i = 0; i < 3; i++) {
+		ours = our_ns(c, cg[i]);
+		theirs = usage_ns(cg[i]);
+		total += ours;
+		err_pct = theirs ? 100.0 * ((double)ours - (double)theirs) / theirs : 100;
+		tap(theirs >= 500000000ULL && err_pct < 0.1 && err_pct > -0.1,
+		    "moved process, %s: bpf %.6f s, cpu.stat %.6f s, error %+.4f %%",
+		    cg[i], ours / 1e9, theirs / 1e9, err_pct);
+	}
+	procs = process_ns(c, "movC", &rows);
+	tap(rows == 1 && procs == total,
+	    "moved process: one row (%d), its %.6f s the three cgroups' %.6f s",
+	    rows, procs / 1e9, total / 1e9);
+	munmap((void *)stop_threads, sizeof(*stop_threads));
+}
+
+/* --- A process whose main thread exits first ----------------------- */
+
+static double thread_cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void *spin_thread(void *arg)
+{
+	double end = thread_cpu_s() + 0.4;
+
+	(void)arg;
+	while (thread_cpu_s() < end)
+		;
+	return NULL;
+}
+
+/* Two busy threads; main leaves first, the process ends with the last. */
+static void leader_exits_first(void)
+{
+	pthread_t th[2];
+	int i;
+
+	for (i = 0; i < 2; i++)
+		pthread_create(&th[i], NULL, spin_thread, NULL);
+	pthread_exit(NULL);
+}
+
+/* The state letter of /proc/@pid/stat ('Z' once the leader has exited). */
+static char proc_state(pid_t pid)
+{
+	char path[64], buf[512], *paren;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return '?';
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	paren = strrchr(buf, ')');
+	return paren && paren[1] ? paren[2] : '?';
+}
+
+/*
+ * Rows of process @tgid: how many and how many marked exited. Exited
+ * rows are deleted after reading, as eacctd does once it has charged
+ * them; their time is added to *@pruned, the others' put in *@live.
+ */
+static int tgid_rows(struct eacct_bpf_cpu *c, pid_t tgid, int *exited,
+		     uint64_t *pruned, uint64_t *live)
+{
+	struct eacct_process_key key, next, *prev = NULL;
+	struct eacct_process_cpu v;
+	int fd = bpf_map__fd(c->skel->maps.process_ns), rows = 0, i;
+	uint64_t ns;
+
+	*exited = 0;
+	*live = 0;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (key.tgid != (__u32)tgid || bpf_map_lookup_elem(fd, &key, &v))
+			continue;
+		rows++;
+		for (ns = 0, i = 0; i < EACCT_MAX_PKG; i++)
+			ns += v.ns[i];
+		if (!v.exited) {
+			*live += ns;
+			continue;
+		}
+		(*exited)++;
+		*pruned += ns;
+		bpf_map_delete_elem(fd, &key);
+	}
+	return rows;
+}
+
+static void leader_first(struct eacct_bpf_cpu *c)
+{
+	uint64_t pruned = 0, live, ours;
+	int status, rows_mid, exited_mid, rows, exited, rows_end, exited_end, rows_left, exited_left;
+	double end;
+	pid_t pid;
+
+	pid = run_in("lead", leader_exits_first);
+	end = wall_s() + 10;
+	while (proc_state(pid) != 'Z' && wall_s() < end)
+		usleep(1000);
+	usleep(50 * 1000);	/* past the leader's last switch */
+	/* The leader gone, two threads running: one live row, never pruned. */
+	eacct_bpf_cpu_collect(c);
+	rows_mid = tgid_rows(c, pid, &exited_mid, &pruned, &live);
+	eacct_bpf_cpu_collect(c);
+	rows = tgid_rows(c, pid, &exited, &pruned, &live);
+	tap(rows_mid == 1 && !exited_mid && rows == 1 && !exited,
+	    "main thread exited first: its process stays one live row (%d then %d rows, %d then %d exited)",
+	    rows_mid, rows, exited_mid, exited);
+	waitpid(pid, &status, 0);
+	/*
+	 * The parent hears of a process whose leader went first when its
+	 * last thread is released, before that thread's final switch.
+	 */
+	usleep(50 * 1000);
+	eacct_bpf_cpu_collect(c);
+	rows_end = tgid_rows(c, pid, &exited_end, &pruned, &live);
+	eacct_bpf_cpu_collect(c);
+	rows_left = tgid_rows(c, pid, &exited_left, &pruned, &live);
+	tap(rows_end == 1 && exited_end == 1 && !rows_left,
+	    "its last thread gone: one row, exited (%d rows, %d exited), none left once pruned (%d)",
+	    rows_end, exited_end, rows_left);
+	ours = our_ns(c, "lead");
+	tap(pruned + live == ours && ours > 700000000ULL,
+	    "its rows held all its threads' time: %.6f s, the cgroup's %.6f s",
+	    (pruned + live) / 1e9, ours / 1e9);
+}
+
 int main(int argc, char **argv)
 {
 	bool two = argc > 1 && !strcmp(argv[1], "--two-packages");
@@ -207,7 +446,9 @@ int main(int argc, char **argv)
 	struct eacct_cgroup_cpu split;
 	char statpath[4400];
 	struct stat sb;
-	static const char *const names[] = { "busy", "sleepy", "forky", "hopper" };
+	static const char *const names[] = {
+		"busy", "sleepy", "forky", "hopper", "movA", "movB", "movC", "lead",
+	};
 	char root[4096], path[4400];
 	struct eacct_bpf_cpu c;
 	struct eacct_cpu_stats st;
@@ -228,7 +469,7 @@ int main(int argc, char **argv)
 
 	snprintf(base, sizeof(base), "%s/eacct-cpu-test-%d", root, getpid());
 	mkdir(base, 0755);
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 8; i++) {
 		snprintf(path, sizeof(path), "%s/%s", base, names[i]);
 		mkdir(path, 0755);
 	}
@@ -281,13 +522,17 @@ int main(int argc, char **argv)
 	tap(procs > ours * 0.99 && procs < ours * 1.01,
 	    "per-process sum %.4f s matches the cgroup's %.4f s", procs / 1e9, ours / 1e9);
 
-	eacct_bpf_cpu_stats(&c, &st);
-	tap(!st.storage_misses && !st.cgroup_map_full && !st.flush_races,
-	    "no slice lost (storage misses %llu, cgroup map full %llu, process map full %llu, flush races %llu)",
-	    (unsigned long long)st.storage_misses, (unsigned long long)st.cgroup_map_full,
-	    (unsigned long long)st.process_map_full, (unsigned long long)st.flush_races);
+	moved_threads(&c);
+	leader_first(&c);
 
-	for (i = 0; i < 4; i++) {
+	eacct_bpf_cpu_stats(&c, &st);
+	tap(!st.storage_misses && !st.cgroup_map_full && !st.flush_races && !st.move_misses,
+	    "no slice lost (storage misses %llu, cgroup map full %llu, process map full %llu, flush races %llu, move misses %llu)",
+	    (unsigned long long)st.storage_misses, (unsigned long long)st.cgroup_map_full,
+	    (unsigned long long)st.process_map_full, (unsigned long long)st.flush_races,
+	    (unsigned long long)st.move_misses);
+
+	for (i = 0; i < 8; i++) {
 		snprintf(path, sizeof(path), "%s/%s", base, names[i]);
 		rmdir(path);
 	}
