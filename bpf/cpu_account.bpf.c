@@ -45,8 +45,16 @@ struct {
 	__type(value, struct eacct_task_acct);
 } task_acct SEC(".maps");
 
+/*
+ * eacctd deletes from these two (pruned cgroups, exited processes). In a
+ * preallocated map a deleted element is reused at once, so an add by a
+ * program still holding its pointer would land on another key; without
+ * preallocation it is freed after RCU, and such a late add is lost with
+ * it, never misplaced.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, EACCT_MAX_CGROUPS);
 	__type(key, __u64);
 	__type(value, struct eacct_cgroup_cpu);
@@ -54,6 +62,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, EACCT_MAX_PROCESSES);
 	__type(key, struct eacct_process_key);
 	__type(value, struct eacct_process_cpu);

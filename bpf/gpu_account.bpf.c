@@ -28,8 +28,10 @@
 
 #define NR_IOCTL 16	/* x86_64 */
 
+/* eacctd deletes idle users: not preallocated, see cgroup_ns in cpu_account.bpf.c. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, EACCT_MAX_GPU_USERS);
 	__type(key, struct eacct_gpu_key);
 	__type(value, struct eacct_gpu_use);

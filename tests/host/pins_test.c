@@ -82,6 +82,15 @@ static __u32 map_id(int fd)
 	return bpf_obj_get_info_by_fd(fd, &info, &n) ? 0 : info.id;
 }
 
+static __u32 map_flags(int fd)
+{
+	struct bpf_map_info info;
+	__u32 n = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	return bpf_obj_get_info_by_fd(fd, &info, &n) ? 0 : info.map_flags;
+}
+
 int main(void)
 {
 	struct eacct_bpf_cpu c;
@@ -96,6 +105,10 @@ int main(void)
 	err = eacct_bpf_cpu_open(&c, "/sys/devices/system/cpu", pin_dir);
 	tap(!err && !c.reused, "a first open loads and pins (%d)", err);
 	maps0 = err ? 0 : map_id(bpf_map__fd(c.skel->maps.cgroup_ns));
+	/* L2: a late add into an element eacctd deleted must not land on another key. */
+	tap(!err && (map_flags(bpf_map__fd(c.skel->maps.cgroup_ns)) & BPF_F_NO_PREALLOC) &&
+	    (map_flags(bpf_map__fd(c.skel->maps.process_ns)) & BPF_F_NO_PREALLOC),
+	    "the maps eacctd deletes from are not preallocated (as the kernel holds them)");
 	eacct_bpf_cpu_close(&c);
 
 	err = eacct_bpf_cpu_open(&c, "/sys/devices/system/cpu", pin_dir);

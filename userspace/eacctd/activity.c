@@ -269,6 +269,7 @@ static const struct loss_counter loss_counters[] = {
 	CPU_LOSS(cgroup_map_full, "on-CPU ns dropped: the cgroup map was full"),
 	CPU_LOSS(process_map_full, "process rows not kept: the process map was full"),
 	CPU_LOSS(flush_races, "on-CPU time late or lost to racing flushes"),
+	CPU_LOSS(move_misses, "threads moved with no record of when: their time since last read went to the cgroup they left"),
 	GPU_LOSS(use_map_full, "GPU use dropped: the GPU user map was full"),
 	GPU_LOSS(fence_map_full, "fences not followed: the fence map was full"),
 	GPU_LOSS(claim_races, "GPU busy time late: racing credits"),
