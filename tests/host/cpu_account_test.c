@@ -39,6 +39,20 @@
 #include "tap.h"
 #include "topology_fixture.h"
 
+/* Cumulative on-CPU ns per package of one cgroup (zeros if unknown). */
+static int eacct_bpf_cpu_cgroup(struct eacct_bpf_cpu *c, uint64_t cgroup_id,
+				struct eacct_cgroup_cpu *out)
+{
+	__u64 key = cgroup_id;
+
+	if (bpf_map__lookup_elem(c->skel->maps.cgroup_ns, &key, sizeof(key),
+				 out, sizeof(*out), 0)) {
+		memset(out, 0, sizeof(*out));
+		return errno == ENOENT ? 0 : -errno;
+	}
+	return 0;
+}
+
 static char base[4200];
 
 static double cpu_s(void)

@@ -111,8 +111,7 @@ static void test_clients(void **state)
 	assert_int_equal(x->engine_ns, 7000000);
 	x = by_id(c, n, 3);
 	assert_non_null(x);
-	assert_int_equal(x->engine_ns, 0);
-	assert_int_equal(x->cycles, 28257900);
+	assert_int_equal(x->engine_ns, 0);	/* cycles alone: no time */
 }
 
 static void test_bounded_and_missing(void **state)

@@ -179,19 +179,6 @@ int eacct_bpf_cpu_collect(struct eacct_bpf_cpu *c)
 	return n < 0 ? -errno : 0;
 }
 
-int eacct_bpf_cpu_cgroup(struct eacct_bpf_cpu *c, uint64_t cgroup_id,
-			 struct eacct_cgroup_cpu *out)
-{
-	__u64 key = cgroup_id;
-
-	if (bpf_map__lookup_elem(c->skel->maps.cgroup_ns, &key, sizeof(key),
-				 out, sizeof(*out), 0)) {
-		memset(out, 0, sizeof(*out));
-		return errno == ENOENT ? 0 : -errno;
-	}
-	return 0;
-}
-
 void eacct_bpf_cpu_stats(struct eacct_bpf_cpu *c, struct eacct_cpu_stats *out)
 {
 	*out = c->skel->bss->stats;

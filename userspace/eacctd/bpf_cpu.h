@@ -37,9 +37,6 @@ int eacct_bpf_cpu_open(struct eacct_bpf_cpu *c, const char *cpu_dir,
 void eacct_bpf_cpu_unpin(const char *pin_dir);
 /* Move every task's time into the maps (runs the task iterator once). */
 int eacct_bpf_cpu_collect(struct eacct_bpf_cpu *c);
-/* Cumulative on-CPU ns per package of one cgroup (zeros if unknown). */
-int eacct_bpf_cpu_cgroup(struct eacct_bpf_cpu *c, uint64_t cgroup_id,
-			 struct eacct_cgroup_cpu *out);
 void eacct_bpf_cpu_stats(struct eacct_bpf_cpu *c, struct eacct_cpu_stats *out);
 void eacct_bpf_cpu_close(struct eacct_bpf_cpu *c);
 

@@ -10,7 +10,8 @@
  *   gpus.c       GPU discovery, GPU domains, the GPU BPF programs
  *   gpu_split.c  who used each GPU this interval, and the cross-check
  *   account.c    readings -> one batch (pure: unit-tested alone)
- *   ledger.c     sequence, sending, carry, state file, recovery
+ *   ledger.c     sequence, sending, carry, the state file
+ *   recover.c    a restart: what of the state file can be continued
  *   status.c     the status file, the metrics feed, intensity in force
  */
 #ifndef EACCTD_H
@@ -186,6 +187,12 @@ void gpu_split_log_crosschecks(struct eacctd *e);
 int ledger_open(struct eacctd *e);
 int ledger_module_seq(const struct eacctd *e, uint64_t *seq);
 int ledger_send(struct eacctd *e, struct eacct_batch *b);
+struct eacct_state_meter;
+/* A domain's meter as the state file names it; false: nothing to keep. */
+bool ledger_meter_identity(const struct domain *dom, struct eacct_state_meter *m);
+uint32_t ledger_map_id(int map_fd);
+
+/* recover.c */
 void ledger_recover(struct eacctd *e, bool bpf_reused);
 void ledger_close(struct eacctd *e);
 

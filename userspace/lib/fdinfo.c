@@ -41,8 +41,6 @@ static bool parse_fdinfo(const char *path, struct eacct_drm_client *c)
 		else if (sscanf(line, "drm-engine-%63[^:]: %" SCNu64 " ns", name, &v) == 2 &&
 			 strncmp(name, "capacity", 8))
 			c->engine_ns += v;
-		else if (sscanf(line, "drm-cycles-%63[^:]: %" SCNu64, name, &v) == 2)
-			c->cycles += v;
 	}
 	fclose(f);
 	return has_id;

@@ -3,7 +3,8 @@
  * DRM clients' own usage statistics, from /proc/PID/fdinfo/FD
  * (Documentation/gpu/drm-usage-stats.rst): for every open DRM file, its
  * drm-client-id, drm-pdev, and the busy time of its engines
- * ("drm-engine-<name>: <ns> ns") or their cycles ("drm-cycles-<name>").
+ * ("drm-engine-<name>: <ns> ns"). Drivers that give cycles alone
+ * ("drm-cycles-<name>", xe) have no time to split by: not read.
  * A client shared by several fds or processes (dup, fork, fd passing) is
  * counted once, under the first process seen. The cross-check of, and
  * fallback for, fence busy time.
@@ -19,7 +20,6 @@ struct eacct_drm_client {
 	char pdev[32];			/* drm-pdev: "0000:00:02.0" */
 	char driver[32];		/* drm-driver */
 	uint64_t engine_ns;		/* sum of drm-engine-* */
-	uint64_t cycles;		/* sum of drm-cycles-* */
 };
 
 /*

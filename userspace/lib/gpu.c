@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,19 +11,18 @@
 #include <unistd.h>
 
 #include "gpu.h"
+#include "sysfile.h"
 #include "nvml.h"
 
 static int read_dev(const char *path, uint32_t *rdev)
 {
 	unsigned int major, minor;
-	FILE *f = fopen(path, "r");
-	int ok;
+	char buf[32];
+	int err = eacct_file_read_line(AT_FDCWD, path, buf, sizeof(buf));
 
-	if (!f)
-		return -errno;
-	ok = fscanf(f, "%u:%u", &major, &minor) == 2;
-	fclose(f);
-	if (!ok || major > 0xfff || minor > 0xfffff)
+	if (err)
+		return err;
+	if (sscanf(buf, "%u:%u", &major, &minor) != 2 || major > 0xfff || minor > 0xfffff)
 		return -EINVAL;
 	*rdev = EACCT_KDEV(major, minor);
 	return 0;

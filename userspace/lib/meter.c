@@ -13,6 +13,7 @@
 
 #include "counter.h"
 #include "meter.h"
+#include "sysfile.h"
 #include "topology.h"
 
 #define MAX_CPUS 4096
@@ -22,10 +23,8 @@
 #define MSR_RAPL_POWER_UNIT	0x606
 #define MSR_PKG_ENERGY_STATUS	0x611
 #define MSR_DRAM_ENERGY_STATUS	0x619
-#define MSR_PP0_ENERGY_STATUS	0x639
 #define MSR_PLATFORM_ENERGY	0x64d
 #define MSR_AMD_RAPL_POWER_UNIT	0xc0010299
-#define MSR_AMD_CORE_ENERGY	0xc001029a
 #define MSR_AMD_PKG_ENERGY	0xc001029b
 
 static int sys_perf_open(uint32_t type, uint64_t config, int cpu)
@@ -63,33 +62,15 @@ const char *eacct_meter_kind_name(enum eacct_meter_kind kind)
 	return kind <= EACCT_METER_HWMON_POWER ? kind_names[kind] : "?";
 }
 
+/* One-value files through lib/sysfile.c, by path. */
 static int read_line(const char *path, char *buf, size_t len)
 {
-	FILE *f;
-	int err = 0;
-
-	errno = 0;
-	f = fopen(path, "r");
-	if (!f)
-		return -errno;
-	if (!fgets(buf, (int)len, f))
-		err = errno ? -errno : -ENODATA;
-	fclose(f);
-	if (!err)
-		buf[strcspn(buf, "\n")] = '\0';
-	return err;
+	return eacct_file_read_line(AT_FDCWD, path, buf, len);
 }
 
 static int read_u64_file(const char *path, uint64_t *val)
 {
-	char buf[64], *end;
-	int err = read_line(path, buf, sizeof(buf));
-
-	if (err)
-		return err;
-	errno = 0;
-	*val = strtoull(buf, &end, 0);
-	return errno || end == buf ? -EINVAL : 0;
+	return eacct_file_u64(AT_FDCWD, path, val);
 }
 
 void eacct_add_uj(double uj, double *frac, uint64_t *total)

@@ -1,24 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sysfile.h"
 #include "topology.h"
 
 #define MAX_CPUS 4096
 
 static int read_int(const char *path, int *val)
 {
-	FILE *f = fopen(path, "r");
-	int ok;
+	char buf[32], *end;
+	int err = eacct_file_read_line(AT_FDCWD, path, buf, sizeof(buf));
+	long v;
 
-	if (!f)
-		return -errno;
-	ok = fscanf(f, "%d", val) == 1;
-	fclose(f);
-	return ok ? 0 : -EINVAL;
+	if (err)
+		return err;
+	v = strtol(buf, &end, 10);
+	if (end == buf || v < INT32_MIN || v > INT32_MAX)
+		return -EINVAL;
+	*val = (int)v;
+	return 0;
 }
 
 /* "cpu12" -> 12; anything else (cpufreq, cpuidle, ...) -> -1. */
