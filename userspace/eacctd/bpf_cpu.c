@@ -73,22 +73,19 @@ static int attach(struct eacct_bpf_cpu *c, const char *pin_dir)
 	return pin_dir ? pins_replace(pin_dir, pinned_links, links, nr_links(c)) : 0;
 }
 
-static int load(struct eacct_bpf_cpu *c, const char *cpu_dir,
+static int load(struct eacct_bpf_cpu *c, const uint8_t *cpu_pkg, int nr_pkgs,
 		const char *pin_dir)
 {
 	struct bpf_program *progs[NR_LINKS];
 	struct bpf_map *maps[NR_MAPS];
 	enum pins_found found = PINS_NONE;
-	uint8_t cpu_pkg[EACCT_MAX_CPUS];
 	char path[512];
 	int err;
 
 	c->skel = cpu_account_bpf__open();
 	if (!c->skel)
 		return -errno;
-	c->nr_pkgs = eacct_cpu_packages(cpu_dir, cpu_pkg, EACCT_MAX_CPUS, EACCT_MAX_PKG);
-	if (c->nr_pkgs < 0)
-		return c->nr_pkgs;
+	c->nr_pkgs = nr_pkgs;
 	c->skel->rodata->nr_pkgs = c->nr_pkgs;
 	c->skel->rodata->loaded_ns = monotonic_ns();
 	/* With one package every nanosecond is package 0's: no migrations. */
@@ -109,7 +106,7 @@ static int load(struct eacct_bpf_cpu *c, const char *cpu_dir,
 	 * Into the live .bss, reused or new (the skeleton maps it): a reused
 	 * one keeps its loss counters but gets this topology.
 	 */
-	memcpy(c->skel->bss->cpu_pkg, cpu_pkg, sizeof(cpu_pkg));
+	memcpy(c->skel->bss->cpu_pkg, cpu_pkg, sizeof(c->skel->bss->cpu_pkg));
 	if (pin_dir) {
 		/* A set pinned for another topology does not fit: start over. */
 		snprintf(path, sizeof(path), "%s/%s", pin_dir, pinned_links[LINK_MIGRATE]);
@@ -137,23 +134,25 @@ static int load(struct eacct_bpf_cpu *c, const char *cpu_dir,
 	return attach(c, pin_dir);
 }
 
-int eacct_bpf_cpu_open(struct eacct_bpf_cpu *c, const char *cpu_dir,
-		       const char *pin_dir)
+int eacct_bpf_cpu_open_topology(struct eacct_bpf_cpu *c, const uint8_t *cpu_pkg,
+				int nr_pkgs, const char *pin_dir)
 {
 	int err;
 
 	memset(c, 0, sizeof(*c));
+	if (nr_pkgs <= 0 || nr_pkgs > EACCT_MAX_PKG)
+		return -EINVAL;
 	if (pin_dir) {
 		err = pins_dir(pin_dir);
 		if (err)
 			return err;
 	}
-	err = load(c, cpu_dir, pin_dir);
+	err = load(c, cpu_pkg, nr_pkgs, pin_dir);
 	if (err && pin_dir) {
 		/* Maps of another layout, or half a set: start over. */
 		eacct_bpf_cpu_close(c);
 		eacct_bpf_cpu_unpin(pin_dir);
-		err = load(c, cpu_dir, pin_dir);
+		err = load(c, cpu_pkg, nr_pkgs, pin_dir);
 	}
 	if (err) {
 		eacct_bpf_cpu_close(c);
@@ -161,6 +160,19 @@ int eacct_bpf_cpu_open(struct eacct_bpf_cpu *c, const char *cpu_dir,
 	}
 	/* A fresh set: its baseline is now (tasks older than us from here). */
 	return c->reused ? 0 : eacct_bpf_cpu_collect(c);
+}
+
+int eacct_bpf_cpu_open(struct eacct_bpf_cpu *c, const char *cpu_dir,
+		       const char *pin_dir)
+{
+	static uint8_t cpu_pkg[EACCT_MAX_CPUS];
+	int nr = eacct_cpu_packages(cpu_dir, cpu_pkg, EACCT_MAX_CPUS, EACCT_MAX_PKG);
+
+	if (nr < 0) {
+		memset(c, 0, sizeof(*c));
+		return nr;
+	}
+	return eacct_bpf_cpu_open_topology(c, cpu_pkg, nr, pin_dir);
 }
 
 int eacct_bpf_cpu_collect(struct eacct_bpf_cpu *c)

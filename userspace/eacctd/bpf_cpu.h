@@ -33,6 +33,9 @@ struct eacct_bpf_cpu {
  */
 int eacct_bpf_cpu_open(struct eacct_bpf_cpu *c, const char *cpu_dir,
 		       const char *pin_dir);
+/* The same with the CPUs' packages read already (eacctd reads them once). */
+int eacct_bpf_cpu_open_topology(struct eacct_bpf_cpu *c, const uint8_t *cpu_pkg,
+				int nr_pkgs, const char *pin_dir);
 /* Remove everything pinned under @pin_dir (eacctd --reset-bpf). */
 void eacct_bpf_cpu_unpin(const char *pin_dir);
 /* Move every task's time into the maps (runs the task iterator once). */

@@ -268,7 +268,8 @@ static int start(struct eacctd *e)
 	err = ledger_open(e);
 	if (err)
 		return err;
-	err = eacct_bpf_cpu_open(&e->bpf, e->cfg.cpu_root, e->cfg.bpf_pin_dir);
+	err = eacct_bpf_cpu_open_topology(&e->bpf, e->dom.cpu_pkg, e->dom.nr_pkgs,
+					  e->cfg.bpf_pin_dir);
 	if (err) {
 		logmsg("cannot load the BPF programs: %s (root, BTF at /sys/kernel/btf/vmlinux and a kernel with tp_btf are needed)",
 		       strerror(-err));
