@@ -144,6 +144,24 @@ int main(void)
 	tap(!err && !c.reused && maps1 != maps0, "half a set is started over");
 	eacct_bpf_cpu_close(&c);
 	eacct_bpf_cpu_unpin(pin_dir);
+
+	/* Two packages, nothing pinned (every boot): a fresh set, with the migration hook. */
+	{
+		static const uint8_t two[EACCT_MAX_CPUS] = { 0, 1, 0, 1 };
+
+		err = eacct_bpf_cpu_open_topology(&c, two, 2, pin_dir);
+		snprintf(path, sizeof(path), "%s/link_migrate", pin_dir);
+		tap(!err && !c.reused && !access(path, F_OK),
+		    "two packages, nothing pinned: loaded, the migration hook pinned (%d)", err);
+		eacct_bpf_cpu_close(&c);
+		err = eacct_bpf_cpu_open_topology(&c, two, 2, pin_dir);
+		tap(!err && c.reused, "... and reused at the next start (%d)", err);
+		eacct_bpf_cpu_close(&c);
+		err = eacct_bpf_cpu_open(&c, "/sys/devices/system/cpu", pin_dir);
+		tap(!err && !c.reused, "one package now: the two-package set is started over (%d)", err);
+		eacct_bpf_cpu_close(&c);
+	}
+	eacct_bpf_cpu_unpin(pin_dir);
 	rmdir(pin_dir);
 	return tap_done("host-pins");
 }

@@ -108,12 +108,12 @@ static int load(struct eacct_bpf_cpu *c, const uint8_t *cpu_pkg, int nr_pkgs,
 	 */
 	memcpy(c->skel->bss->cpu_pkg, cpu_pkg, sizeof(c->skel->bss->cpu_pkg));
 	if (pin_dir) {
-		/* A set pinned for another topology does not fit: start over. */
-		snprintf(path, sizeof(path), "%s/%s", pin_dir, pinned_links[LINK_MIGRATE]);
-		if (!access(path, F_OK) != (c->nr_pkgs > 1))
-			return -ENOENT;
 		programs(c->skel, progs);
 		found = pins_check(pin_dir, pinned_links, progs, nr_links(c));
+		/* A set pinned for another topology does not fit: start over. */
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, pinned_links[LINK_MIGRATE]);
+		if (found != PINS_NONE && !access(path, F_OK) != (c->nr_pkgs > 1))
+			return -ENOENT;
 	}
 	switch (found) {
 	case PINS_PARTIAL:
