@@ -98,6 +98,37 @@ read -r n_after e_after < <(batch_sum "$tmp/batches")
 check "once the device takes batches, the carried energy lands ($((e_after - e_before)) uJ >= $carried uJ)" \
 	[ $((e_after - e_before)) -ge "$carried" ]
 check "... and the carry is empty" [ "$(status .ledger.carried_records)" = 0 ]
+
+# One eacctd per state file: a second one refuses to start.
+"$eacctd" -c "$tmp/conf" 2>"$tmp/log2"
+rc=$?
+check "a second eacctd on the same state file refuses to start ($rc)" \
+	bash -c "[ $rc -ne 0 ] && grep -q 'another eacctd runs' '$tmp/log2'"
+
+# A state file that cannot be saved: no batch is sent (a restart would
+# read stale readings); the energy is carried until it can be.
+read -r n_a e_a < <(batch_sum "$tmp/batches")
+mkdir "$tmp/state.tmp"
+sleep 1.2
+read -r n_b e_b < <(batch_sum "$tmp/batches")
+check "state not saved: no batch sent ($n_a -> $n_b), the energy carried ($(status .ledger.carried_uj) uJ)" \
+	bash -c "[ $n_b -le $((n_a + 1)) ] && [ $(status .ledger.carried_uj) -gt 0 ]"
+rmdir "$tmp/state.tmp"
+sleep 0.6
+check "... sent once it can be saved" [ "$(status .ledger.carried_records)" = 0 ]
+
+# Carried across a crash: refused, killed, the device back: it all lands.
+ln -sf /dev/full "$tmp/dev"
+sleep 1
+carried=$(status .ledger.carried_uj)
+kill -9 "$daemon"; wait "$daemon" 2>/dev/null; daemon=
+read -r n_c e_c < <(batch_sum "$tmp/batches")
+ln -sf "$tmp/batches" "$tmp/dev"
+start
+sleep 0.6
+read -r n_d e_d < <(batch_sum "$tmp/batches")
+check "a carry survives kill -9: $((e_d - e_c)) uJ landed after the restart, $carried were carried" \
+	bash -c "[ $((e_d - e_c)) -ge $carried ] && grep -q 'of the state file had not landed: it goes with the first batch' '$tmp/log'"
 stop
 
 # CPUs online, not present: a fixture of 4 CPUs, one offline (without a

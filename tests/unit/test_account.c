@@ -177,6 +177,31 @@ static void test_merge(void **state)
 	eacct_batch_free(&c);
 }
 
+static void test_split_large(void **state)
+{
+	struct eacct_batch b;
+	uint64_t sum = 0;
+
+	(void)state;
+	eacct_batch_init(&b, 1);
+	assert_int_equal(eacct_batch_add_cgroup(&b, 10, CPU0, 3 * EACCT_MAX_DELTA + 5, 7), 0);
+	assert_int_equal(eacct_batch_add_idle(&b, CPU0, 2, EACCT_MAX_DELTA + 1), 0);
+	assert_int_equal(eacct_batch_add_process(&b, 4, 10, CPU0, EACCT_MAX_DELTA + 9, 0, "p"), 0);
+	assert_int_equal(account_split_large(&b), 0);
+	for (size_t i = 0; i < b.nr_cgroups; i++) {
+		assert_true(b.cgroups[i].energy_uj <= EACCT_MAX_DELTA);
+		assert_true(b.cgroups[i].carbon_ug <= EACCT_MAX_DELTA);
+	}
+	assert_true(cgroup_energy(&b, 10, CPU0) == 3 * EACCT_MAX_DELTA + 5);
+	assert_int_equal(b.nr_cgroups, 6);	/* 4 for the cgroup, 2 idle */
+	assert_true(domain_sum(&b, CPU0, true, true) == EACCT_MAX_DELTA + 1);
+	for (size_t i = 0; i < b.nr_cgroups; i++)
+		sum += b.cgroups[i].carbon_ug;
+	assert_true(sum == EACCT_MAX_DELTA + 1 + 7);
+	assert_true(b.processes[0].energy_uj == EACCT_MAX_DELTA);
+	eacct_batch_free(&b);
+}
+
 static void test_decode(void **state)
 {
 	struct eacct_batch a, d;
@@ -209,6 +234,7 @@ int main(void)
 		cmocka_unit_test(test_unattributed_and_gpu),
 		cmocka_unit_test(test_extremes),
 		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_split_large),
 		cmocka_unit_test(test_decode),
 	};
 

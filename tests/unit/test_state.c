@@ -29,6 +29,7 @@ static void sample(struct eacct_state *s)
 	snprintf(s->boot_id, sizeof(s->boot_id), "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
 	s->boottime_ns = 123456789012345ULL;
 	s->cgroup_map_id = 4711;
+	s->refused = 1;
 	snprintf(s->meters[0].domain, 32, "package-0");
 	snprintf(s->meters[0].kind, 16, "powercap");
 	snprintf(s->meters[0].source, 600, "/sys/class/powercap/intel rapl:0/energy_uj");
@@ -67,6 +68,7 @@ static void test_round_trip(void **state)
 	assert_string_equal(out.boot_id, in.boot_id);
 	assert_true(out.boottime_ns == 123456789012345ULL);
 	assert_int_equal(out.cgroup_map_id, 4711);
+	assert_int_equal(out.refused, 1);
 	assert_int_equal(out.nr_cgroups, 2);
 	assert_true(out.cgroups[0].ns[7] == UINT64_MAX);
 	assert_true(out.cgroups[1].id == 4242);
@@ -97,6 +99,15 @@ static void test_corrupt(void **state)
 		assert_int_equal(eacct_state_load(path, &out), -EINVAL);
 		assert_int_equal(eacct_state_save(path, &in), 0);
 	}
+	/* A fraction that is not one (NaN, negative, a whole uJ): not eacctd's file. */
+	snprintf(cmd, sizeof(cmd), "sed -i 's/ 0.25 / nan /' %s", path);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(eacct_state_load(path, &out), -EINVAL);
+	assert_int_equal(eacct_state_save(path, &in), 0);
+	snprintf(cmd, sizeof(cmd), "sed -i 's/ 0.25 / -1 /' %s", path);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(eacct_state_load(path, &out), -EINVAL);
+	assert_int_equal(eacct_state_save(path, &in), 0);
 	snprintf(cmd, sizeof(cmd), "sed -i 's/^seq 77/seq x/' %s", path);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(eacct_state_load(path, &out), -EINVAL);

@@ -113,67 +113,106 @@ uint64_t account_batch_energy(const struct eacct_batch *b)
 	return sum;
 }
 
-/* Whether @r's sums can go into @t: no record above EACCT_MAX_DELTA. */
+/* Whether @energy and @carbon can go into a record holding @t_*: none above EACCT_MAX_DELTA. */
 static bool fits(uint64_t t_energy, uint64_t t_carbon, uint64_t energy, uint64_t carbon)
 {
 	return t_energy <= EACCT_MAX_DELTA && t_carbon <= EACCT_MAX_DELTA &&
 	       energy <= EACCT_MAX_DELTA - t_energy && carbon <= EACCT_MAX_DELTA - t_carbon;
 }
 
-static int merge_cgroup(struct eacct_batch *into, const struct eacct_cgroup_record *r)
+static int cmp_cgroup_key(const void *a, const void *b)
 {
-	struct eacct_cgroup_record *t;
-	size_t i;
+	const struct eacct_cgroup_record *x = a, *y = b;
 
-	for (i = 0; i < into->nr_cgroups; i++) {
-		t = &into->cgroups[i];
-		if (t->cgroup_id != r->cgroup_id || t->domain != r->domain ||
-		    t->flags != r->flags)
-			continue;
-		if (fits(t->energy_uj, t->carbon_ug, r->energy_uj, r->carbon_ug)) {
-			t->energy_uj += r->energy_uj;
-			t->carbon_ug += r->carbon_ug;
-			return 0;
-		}
-	}
-	if (r->flags & EACCT_RECORD_IDLE)
-		return eacct_batch_add_idle(into, r->domain, r->energy_uj, r->carbon_ug);
-	return eacct_batch_add_cgroup(into, r->cgroup_id, r->domain, r->energy_uj,
-				      r->carbon_ug);
+	if (x->cgroup_id != y->cgroup_id)
+		return x->cgroup_id < y->cgroup_id ? -1 : 1;
+	if (x->domain != y->domain)
+		return x->domain < y->domain ? -1 : 1;
+	return x->flags < y->flags ? -1 : x->flags > y->flags;
 }
 
-static int merge_process(struct eacct_batch *into, const struct eacct_process_record *r)
+static int cmp_process_key(const void *a, const void *b)
 {
-	struct eacct_process_record *t;
-	size_t i;
+	const struct eacct_process_record *x = a, *y = b;
 
-	for (i = 0; i < into->nr_processes; i++) {
-		t = &into->processes[i];
-		if (t->tgid != r->tgid || t->cgroup_id != r->cgroup_id ||
-		    t->domain != r->domain)
-			continue;
-		if (fits(t->energy_uj, t->carbon_ug, r->energy_uj, r->carbon_ug)) {
-			t->energy_uj += r->energy_uj;
-			t->carbon_ug += r->carbon_ug;
-			return 0;
-		}
-	}
-	return eacct_batch_add_process(into, r->tgid, r->cgroup_id, r->domain,
-				       r->energy_uj, r->carbon_ug, r->comm);
+	if (x->tgid != y->tgid)
+		return x->tgid < y->tgid ? -1 : 1;
+	if (x->cgroup_id != y->cgroup_id)
+		return x->cgroup_id < y->cgroup_id ? -1 : 1;
+	return x->domain < y->domain ? -1 : x->domain > y->domain;
 }
 
 /*
- * Quadratic in the records, but only while batches are refused, and
- * then over one interval's records per cgroup and domain at most.
+ * Sorted by key, then each of @from's records looked up among @into's
+ * own: O((n + m) log n), as a carry may hold a record per cgroup and
+ * domain on a node of thousands of cgroups.
  */
 int account_merge(struct eacct_batch *into, const struct eacct_batch *from)
 {
-	size_t i;
+	size_t i, n = into->nr_cgroups, np = into->nr_processes;
 	int err = 0;
 
-	for (i = 0; i < from->nr_cgroups && !err; i++)
-		err = merge_cgroup(into, &from->cgroups[i]);
-	for (i = 0; i < from->nr_processes && !err; i++)
-		err = merge_process(into, &from->processes[i]);
+	qsort(into->cgroups, n, sizeof(*into->cgroups), cmp_cgroup_key);
+	qsort(into->processes, np, sizeof(*into->processes), cmp_process_key);
+	for (i = 0; i < from->nr_cgroups && !err; i++) {
+		const struct eacct_cgroup_record *r = &from->cgroups[i];
+		struct eacct_cgroup_record *t = n ? bsearch(r, into->cgroups, n, sizeof(*r),
+							    cmp_cgroup_key) : NULL;
+
+		if (t && fits(t->energy_uj, t->carbon_ug, r->energy_uj, r->carbon_ug)) {
+			t->energy_uj += r->energy_uj;
+			t->carbon_ug += r->carbon_ug;
+		} else if (r->flags & EACCT_RECORD_IDLE) {
+			err = eacct_batch_add_idle(into, r->domain, r->energy_uj, r->carbon_ug);
+		} else {
+			err = eacct_batch_add_cgroup(into, r->cgroup_id, r->domain, r->energy_uj,
+						     r->carbon_ug);
+		}
+	}
+	for (i = 0; i < from->nr_processes && !err; i++) {
+		const struct eacct_process_record *r = &from->processes[i];
+		struct eacct_process_record *t = np ? bsearch(r, into->processes, np, sizeof(*r),
+							      cmp_process_key) : NULL;
+
+		if (t && fits(t->energy_uj, t->carbon_ug, r->energy_uj, r->carbon_ug)) {
+			t->energy_uj += r->energy_uj;
+			t->carbon_ug += r->carbon_ug;
+		} else {
+			err = eacct_batch_add_process(into, r->tgid, r->cgroup_id, r->domain,
+						      r->energy_uj, r->carbon_ug, r->comm);
+		}
+	}
+	return err;
+}
+
+/* A record's energy or carbon above what the module takes in one: split in several. */
+int account_split_large(struct eacct_batch *b)
+{
+	size_t i, n = b->nr_cgroups;
+	int err = 0;
+
+	for (i = 0; i < n && !err; i++) {
+		struct eacct_cgroup_record *r = &b->cgroups[i];
+		uint64_t e, c;
+
+		while (!err && (r->energy_uj > EACCT_MAX_DELTA || r->carbon_ug > EACCT_MAX_DELTA)) {
+			e = r->energy_uj > EACCT_MAX_DELTA ? r->energy_uj - EACCT_MAX_DELTA : 0;
+			c = r->carbon_ug > EACCT_MAX_DELTA ? r->carbon_ug - EACCT_MAX_DELTA : 0;
+			r->energy_uj -= e;
+			r->carbon_ug -= c;
+			err = r->flags & EACCT_RECORD_IDLE ?
+			      eacct_batch_add_idle(b, r->domain, e, c) :
+			      eacct_batch_add_cgroup(b, r->cgroup_id, r->domain, e, c);
+			/* The rest is in the new record (the array may have moved). */
+			r = &b->cgroups[b->nr_cgroups - 1];
+		}
+	}
+	/* Process rows are the cgroups' detail: one too large is cut, not split. */
+	for (i = 0; i < b->nr_processes; i++) {
+		if (b->processes[i].energy_uj > EACCT_MAX_DELTA)
+			b->processes[i].energy_uj = EACCT_MAX_DELTA;
+		if (b->processes[i].carbon_ug > EACCT_MAX_DELTA)
+			b->processes[i].carbon_ug = EACCT_MAX_DELTA;
+	}
 	return err;
 }

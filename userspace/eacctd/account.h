@@ -53,8 +53,11 @@ uint64_t account_batch_energy(const struct eacct_batch *b);
 /*
  * Fold @from's records into @into, summing those of one key (cgroup or
  * idle, domain; process, cgroup, domain), a record never above
- * EACCT_MAX_DELTA. 0 or -ENOMEM (then @into is unchanged in sums).
+ * EACCT_MAX_DELTA. 0 or -ENOMEM (then part of @from may be in @into).
  */
 int account_merge(struct eacct_batch *into, const struct eacct_batch *from);
+
+/* Records above EACCT_MAX_DELTA split into several (process rows capped). 0 or -ENOMEM. */
+int account_split_large(struct eacct_batch *b);
 
 #endif /* EACCTD_ACCOUNT_H */

@@ -41,7 +41,7 @@ static struct cg *find_cg_in(struct activity *a, uint64_t id, size_t n)
 {
 	struct cg key = { .id = id };
 
-	return bsearch(&key, a->cgs, n, sizeof(*a->cgs), cmp_cg);
+	return n ? bsearch(&key, a->cgs, n, sizeof(*a->cgs), cmp_cg) : NULL;
 }
 
 struct cg *activity_find_cg(struct activity *a, uint64_t id)
@@ -171,7 +171,7 @@ static int read_processes(struct eacctd *e, bool baseline_only)
 	for (i = 0; i < n; i++) {
 		v = &vals[i];
 		probe.key = keys[i];
-		p = bsearch(&probe, a->procs, sorted, sizeof(*a->procs), cmp_proc);
+		p = sorted ? bsearch(&probe, a->procs, sorted, sizeof(*a->procs), cmp_proc) : NULL;
 		if (!p) {
 			p = add_proc(a, &keys[i]);
 			if (!p) {

@@ -118,7 +118,8 @@ struct gpus {
 
 /* --- ledger.c ---------------------------------------------------------- */
 struct ledger {
-	int dev;			/* /dev/eacct */
+	int dev;			/* /dev/eacct, open while a batch is written */
+	int lock;			/* the state file's lock: one eacctd */
 	uint64_t seq;			/* of the next batch */
 	struct eacct_batch carry;	/* refused for a passing reason: sent with the next */
 	int carry_err;			/* why, last logged */

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -48,12 +49,41 @@ static int open_device(struct eacctd *e)
 	return e->led.dev < 0 ? -errno : 0;
 }
 
+/*
+ * One eacctd per state file: two would meter the same hardware and both
+ * write its energy (each resyncing past the other's sequence numbers).
+ * The lock is held for eacctd's life, on a file beside the state (the
+ * state itself is replaced by rename).
+ */
+static int lock_state(struct eacctd *e)
+{
+	char path[300];
+
+	snprintf(path, sizeof(path), "%s.lock", e->cfg.state_file);
+	e->led.lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (e->led.lock < 0) {
+		logmsg("cannot open %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (flock(e->led.lock, LOCK_EX | LOCK_NB)) {
+		int err = -errno;
+
+		logmsg(err == -EWOULDBLOCK ? "another eacctd runs with %s: not starting a second" :
+		       "cannot lock %s: %s", path, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
 int ledger_open(struct eacctd *e)
 {
 	uint64_t mseq;
 	int err;
 
 	eacct_batch_init(&e->led.carry, 0);
+	err = lock_state(e);
+	if (err)
+		return err;
 	err = open_device(e);
 	if (err) {
 		logmsg("cannot open %s: %s (is eacct.ko loaded? modprobe eacct)",
@@ -103,7 +133,13 @@ bool ledger_meter_identity(const struct domain *dom, struct eacct_state_meter *m
 	return true;
 }
 
-static void save_state(struct eacctd *e, const void *buf, size_t len, uint64_t seq)
+/*
+ * The state for a batch @buf of @len bytes with sequence @seq (@refused:
+ * refused for now, so never landed). 0 or -errno: a batch whose state
+ * is not saved is not sent (a restart would read stale readings).
+ */
+static int save_state(struct eacctd *e, const void *buf, size_t len, uint64_t seq,
+		      bool refused)
 {
 	struct eacct_state *s = calloc(1, sizeof(*s));
 	struct ledger *led = &e->led;
@@ -113,6 +149,7 @@ static void save_state(struct eacctd *e, const void *buf, size_t len, uint64_t s
 	if (!s)
 		goto out;
 	s->seq = seq;
+	s->refused = refused;
 	eacct_boot_id(s->boot_id, sizeof(s->boot_id));
 	s->boottime_ns = (uint64_t)e->dom.read_at.tv_sec * 1000000000ULL +
 			 (uint64_t)e->dom.read_at.tv_nsec;
@@ -134,13 +171,15 @@ static void save_state(struct eacctd *e, const void *buf, size_t len, uint64_t s
 	s->batch = NULL;
 out:
 	if (err && !led->state_failed)
-		logmsg("cannot save %s: %s; a restart now would lose or repeat this interval",
+		logmsg("cannot save %s: %s; no batch is sent until it can be (its energy is carried)",
 		       e->cfg.state_file, strerror(-err));
 	else if (!err && led->state_failed)
 		logmsg("%s saved again", e->cfg.state_file);
 	led->state_failed = err != 0;
 	if (s)
 		eacct_state_free(s);
+	free(s);
+	return err;
 }
 
 /*
@@ -153,7 +192,7 @@ static bool for_good(int err)
 {
 	switch (err) {
 	case -EINVAL: case -EDOM: case -E2BIG: case -EBADMSG:
-	case -EPROTONOSUPPORT: case -EOVERFLOW: case -EMSGSIZE:
+	case -EPROTONOSUPPORT: case -EOVERFLOW: case -EMSGSIZE: case -ERANGE:
 		return true;
 	default:
 		return false;
@@ -167,6 +206,7 @@ static bool for_good(int err)
  */
 static int write_batch(struct eacctd *e, const struct eacct_batch *b)
 {
+	ssize_t n;
 	size_t len;
 	void *buf;
 	int err;
@@ -174,10 +214,13 @@ static int write_batch(struct eacctd *e, const struct eacct_batch *b)
 	buf = eacct_batch_encode(b, &len);
 	if (!buf)
 		return -ENOMEM;
-	save_state(e, buf, len, b->seq);
-	err = open_device(e);
+	err = save_state(e, buf, len, b->seq, false);
+	if (!err)
+		err = open_device(e);
 	if (!err) {
-		err = write(e->led.dev, buf, len) == (ssize_t)len ? 0 : -errno;
+		n = write(e->led.dev, buf, len);
+		/* The module takes a batch whole or not at all: short is not taken. */
+		err = n == (ssize_t)len ? 0 : n < 0 ? -errno : -EIO;
 		close(e->led.dev);
 		e->led.dev = -1;
 	}
@@ -185,8 +228,23 @@ static int write_batch(struct eacctd *e, const struct eacct_batch *b)
 	return err;
 }
 
-/* A refusal on the sequence: take the module's. A read error is an error. */
-static int resync(struct eacctd *e)
+/* The carry, saved as refused: a restart sends it whatever the module's seq says. */
+static void save_carry(struct eacctd *e)
+{
+	size_t len;
+	void *buf = eacct_batch_encode(&e->led.carry, &len);
+
+	if (buf)
+		save_state(e, buf, len, e->led.seq, true);
+	free(buf);
+}
+
+/*
+ * A refusal on the sequence (EALREADY, or ERANGE: a jump too far): take
+ * the module's. A read error is an error. ERANGE with the sequence right
+ * already was for a value (a record too large): -ERANGE, for good.
+ */
+static int resync(struct eacctd *e, int why)
 {
 	uint64_t mseq;
 	int err = ledger_module_seq(e, &mseq);
@@ -195,6 +253,8 @@ static int resync(struct eacctd *e)
 		logmsg("cannot read %s/seq: %s", e->cfg.sysfs, strerror(-err));
 		return err;
 	}
+	if (why == -ERANGE && mseq + 1 == e->led.seq)
+		return -ERANGE;
 	logmsg("sequence %" PRIu64 " refused; the module is at %" PRIu64 ": going on from there",
 	       e->led.seq, mseq);
 	e->led.seq = mseq + 1;
@@ -208,8 +268,15 @@ int ledger_send(struct eacctd *e, struct eacct_batch *b)
 	int err, tries;
 
 	err = account_merge(b, &led->carry);
-	if (err)
-		return err;	/* the carry stays as it is, for the next try */
+	if (!err)
+		err = account_split_large(b);
+	if (err) {
+		/* Out of memory: what was carried stays so, this interval is lost. */
+		led->lost_uj += account_batch_energy(b) - account_batch_energy(&led->carry);
+		logmsg("batch %" PRIu64 " cannot be built (%s): this interval's energy LOST",
+		       led->seq, strerror(-err));
+		return err;
+	}
 	eacct_batch_free(&led->carry);
 	eacct_batch_init(&led->carry, 0);
 	if (!b->nr_cgroups)
@@ -217,8 +284,12 @@ int ledger_send(struct eacctd *e, struct eacct_batch *b)
 	for (tries = 0; tries < 3; tries++) {
 		b->seq = led->seq;
 		err = write_batch(e, b);
-		if ((err != -EALREADY && err != -ERANGE) || resync(e))
+		if (err != -EALREADY && err != -ERANGE)
 			break;
+		err = resync(e, err);
+		if (err)
+			break;
+		err = -EALREADY;	/* if the tries run out */
 	}
 	led->batches++;
 	if (!err) {
@@ -232,23 +303,29 @@ int ledger_send(struct eacctd *e, struct eacct_batch *b)
 	led->refusals++;
 	if (!for_good(err)) {
 		if (err != led->carry_err)
-			logmsg("batch %" PRIu64 " refused: %s; its energy goes with the next batch",
-			       b->seq, strerror(-err));
+			logmsg("batch %" PRIu64 " refused: %s; its energy goes with the next batch%s",
+			       b->seq, strerror(-err), b->nr_processes ?
+			       " (its process rows are dropped: the carry stays one record a cgroup and domain)" : "");
 		led->carry_err = err;
 		led->carry = *b;	/* the caller's batch is ours now */
+		led->carry.nr_processes = 0;
 		eacct_batch_init(b, 0);
+		save_carry(e);
 		return err;
 	}
 	led->lost_uj += account_batch_energy(b);
 	logmsg("batch %" PRIu64 " refused for good: %s; %" PRIu64 " uJ LOST (%" PRIu64 " uJ in all)",
 	       b->seq, strerror(-err), account_batch_energy(b), led->lost_uj);
-	save_state(e, NULL, 0, b->seq);	/* never resent at a restart */
+	save_state(e, NULL, 0, b->seq, false);	/* never resent at a restart */
 	return err;
 }
 
 void ledger_close(struct eacctd *e)
 {
 	eacct_batch_free(&e->led.carry);
+	if (e->led.lock >= 0)
+		close(e->led.lock);
+	e->led.lock = -1;
 	if (e->led.dev >= 0)
 		close(e->led.dev);
 	e->led.dev = -1;

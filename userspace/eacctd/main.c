@@ -265,6 +265,7 @@ static int start(struct eacctd *e)
 		return err;
 	if (eacct_cgroup2_mount("/proc/self/mounts", e->cgroup_root, sizeof(e->cgroup_root)))
 		logmsg("no cgroup2 mount: NVML processes cannot be placed in cgroups");
+	make_parent_dir(e->cfg.state_file);
 	err = ledger_open(e);
 	if (err)
 		return err;
@@ -364,7 +365,7 @@ int main(int argc, char **argv)
 		{ 0 },
 	};
 	struct sigaction sa = { .sa_handler = on_signal };
-	static struct eacctd e = { .led.dev = -1 };
+	static struct eacctd e = { .led.dev = -1, .led.lock = -1 };
 	bool once = false, reset = false;
 	struct timespec next;
 	int c;

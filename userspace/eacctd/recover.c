@@ -161,7 +161,7 @@ void ledger_recover(struct eacctd *e, bool bpf_reused)
 	struct eacct_state *s;
 	uint64_t apparent;
 	char boot[40] = "";
-	bool same_boot, continuous;
+	bool same_boot, continuous, stale;
 	struct domain *dom;
 	const char *why;
 	int i, k, err;
@@ -172,18 +172,24 @@ void ledger_recover(struct eacctd *e, bool bpf_reused)
 	err = eacct_state_load(e->cfg.state_file, s);
 	if (err) {
 		if (err != -ENOENT)
-			logmsg("%s unreadable (%s): starting afresh", e->cfg.state_file,
-			       strerror(-err));
+			note_gap(e, "all domains", "the state file is unreadable or not eacctd's",
+				 UINT64_MAX);
 		free(s);
 		return;
 	}
-	if (s->seq == mseq + 1 && s->batch_len)
-		take_batch(e, s);
-	else if (s->seq > mseq + 1 || s->seq + 1 < mseq + 1)
-		logmsg("state seq %" PRIu64 " does not follow module seq %" PRIu64
-		       " (module reloaded?): its last batch is not sent again", s->seq, mseq);
 	eacct_boot_id(boot, sizeof(boot));
 	same_boot = s->boot_id[0] && !strcmp(boot, s->boot_id);
+	/* Refused for now, or not landed yet: its records go with the first batch. */
+	if (s->batch_len && (s->refused || s->seq == mseq + 1) && (same_boot || !s->boot_id[0]))
+		take_batch(e, s);
+	else if (s->seq > mseq + 1)
+		logmsg("state seq %" PRIu64 " is past the module's %" PRIu64
+		       " (module reloaded: its counters started again)", s->seq, mseq);
+	/*
+	 * The module took batches after the state's (another writer, or
+	 * states not saved): its readings are older than what was sent.
+	 */
+	stale = s->seq < mseq && !s->refused;
 	continuous = same_boot && bpf_reused &&
 		     s->cgroup_map_id == ledger_map_id(bpf_map__fd(e->bpf.skel->maps.cgroup_ns));
 	for (k = 0; k < e->dom.nr; k++) {
@@ -194,7 +200,9 @@ void ledger_recover(struct eacctd *e, bool bpf_reused)
 			if (!strcmp(s->meters[i].domain, dom->name))
 				m = &s->meters[i];
 		apparent = UINT64_MAX;
-		why = m ? mismatch(s, m, dom, same_boot, &apparent) : "not in the state file";
+		why = !m ? "not in the state file" :
+		      stale ? "the module took batches after the state file's" :
+		      mismatch(s, m, dom, same_boot, &apparent);
 		if (why) {
 			note_gap(e, dom->name, why, apparent);
 			continue;

@@ -31,8 +31,9 @@ int eacct_state_save(const char *path, const struct eacct_state *s)
 	f = open_memstream(&buf, &len);
 	if (!f)
 		return -errno;
-	fprintf(f, "%s\nseq %" PRIu64 "\nboot %s %" PRIu64 " %u\n", MAGIC, s->seq,
-		s->boot_id[0] ? s->boot_id : "-", s->boottime_ns, s->cgroup_map_id);
+	fprintf(f, "%s\nseq %" PRIu64 "\nboot %s %" PRIu64 " %u\nrefused %d\n", MAGIC, s->seq,
+		s->boot_id[0] ? s->boot_id : "-", s->boottime_ns, s->cgroup_map_id,
+		s->refused ? 1 : 0);
 	for (j = 0; j < s->nr_meters; j++) {
 		m = &s->meters[j];
 		fprintf(f, "meter %s %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %.17g %s\n",
@@ -77,13 +78,20 @@ static int parse_meter(struct eacct_state *s, const char *line, int version)
 	if (s->nr_meters == EACCT_STATE_MAX_METERS)
 		return -EINVAL;
 	m = &s->meters[s->nr_meters++];
-	if (version == 1)
-		return sscanf(line, "meter %31s %" SCNu64 " %" SCNu64 " %lf", m->domain,
-			      &m->last_raw, &m->total_uj, &m->frac_uj) == 4 ? 0 : -EINVAL;
-	if (sscanf(line, "meter %31s %15s %" SCNu64 " %" SCNu64 " %" SCNu64 " %lf %599[^\n]",
-		   m->domain, kind, &m->wrap, &m->last_raw, &m->total_uj, &m->frac_uj,
-		   source) != 7)
+	if (version == 1) {
+		if (sscanf(line, "meter %31s %" SCNu64 " %" SCNu64 " %lf", m->domain,
+			   &m->last_raw, &m->total_uj, &m->frac_uj) != 4)
+			return -EINVAL;
+	} else if (sscanf(line, "meter %31s %15s %" SCNu64 " %" SCNu64 " %" SCNu64 " %lf %599[^\n]",
+			  m->domain, kind, &m->wrap, &m->last_raw, &m->total_uj, &m->frac_uj,
+			  source) != 7) {
 		return -EINVAL;
+	}
+	/* A fraction of a microjoule, or the file is not one eacctd wrote. */
+	if (!(m->frac_uj >= 0 && m->frac_uj < 1) || (m->wrap && m->last_raw >= m->wrap))
+		return -EINVAL;
+	if (version == 1)
+		return 0;
 	field(m->kind, sizeof(m->kind), kind);
 	field(m->source, sizeof(m->source), source);
 	return 0;
@@ -140,6 +148,8 @@ int eacct_state_load(const char *path, struct eacct_state *s)
 			err = sscanf(line, "boot %39s %" SCNu64 " %u", boot, &s->boottime_ns,
 				     &s->cgroup_map_id) == 3 ? 0 : -EINVAL;
 			field(s->boot_id, sizeof(s->boot_id), boot);
+		} else if (version == 2 && !strncmp(line, "refused ", 8)) {
+			err = sscanf(line, "refused %d", &s->refused) == 1 ? 0 : -EINVAL;
 		} else if (!strncmp(line, "meter ", 6)) {
 			err = parse_meter(s, line, version);
 		} else if (!strncmp(line, "cgroup ", 7)) {

@@ -39,6 +39,7 @@ struct eacct_state {
 	char boot_id[40];		/* /proc/sys/kernel/random/boot_id; "" in version 1 */
 	uint64_t boottime_ns;		/* CLOCK_BOOTTIME of the readings */
 	uint32_t cgroup_map_id;		/* the BPF map the cgroups' ns were read from */
+	int refused;			/* the batch was refused for now: never landed */
 	int nr_meters;
 	struct eacct_state_meter meters[EACCT_STATE_MAX_METERS];
 	size_t nr_cgroups;
