@@ -32,12 +32,34 @@ batch_sum() {
 		print "$n $e\n";' "$1"
 }
 status() { jq -r "$1" "$tmp/status.json" 2>/dev/null; }
+export -f status 2>/dev/null; export tmp
+# Start eacctd and wait until this one says "running:" (the log accumulates).
 start() {
+	local n0
+	n0=$(grep -c "running:" "$tmp/log" 2>/dev/null)
 	"$eacctd" -c "$tmp/conf" 2>>"$tmp/log" &
 	daemon=$!
-	for _ in $(seq 100); do grep -q "running:" "$tmp/log" && break; sleep 0.1; done
+	for _ in $(seq 200); do
+		[ "$(grep -c "running:" "$tmp/log")" -gt "${n0:-0}" ] && break
+		sleep 0.1
+	done
 }
 stop() { kill "$daemon" 2>/dev/null; wait "$daemon" 2>/dev/null; daemon=; }
+# Wait for N more intervals (the status file rewritten N times), 20 s at most:
+# this machine may be busy, and a fixed sleep then says nothing.
+intervals() {
+	local n=$1 last now i
+	last=$(stat -c %y "$tmp/status.json" 2>/dev/null)
+	for i in $(seq 200); do
+		now=$(stat -c %y "$tmp/status.json" 2>/dev/null)
+		if [ "$now" != "$last" ]; then
+			last=$now
+			n=$((n - 1))
+			[ $n -le 0 ] && return 0
+		fi
+		sleep 0.1
+	done
+}
 
 fixture_eacctd_conf "$tmp/conf" "$tmp" <<EOC
 interval = 200
@@ -114,7 +136,7 @@ read -r n_b e_b < <(batch_sum "$tmp/batches")
 check "state not saved: no batch sent ($n_a -> $n_b), the energy carried ($(status .ledger.carried_uj) uJ)" \
 	bash -c "[ $n_b -le $((n_a + 1)) ] && [ $(status .ledger.carried_uj) -gt 0 ]"
 rmdir "$tmp/state.tmp"
-sleep 0.6
+intervals 2
 check "... sent once it can be saved" [ "$(status .ledger.carried_records)" = 0 ]
 
 # Carried across a crash: refused, killed, the device back: it all lands.
@@ -125,11 +147,34 @@ kill -9 "$daemon"; wait "$daemon" 2>/dev/null; daemon=
 read -r n_c e_c < <(batch_sum "$tmp/batches")
 ln -sf "$tmp/batches" "$tmp/dev"
 start
-sleep 0.6
+intervals 2
 read -r n_d e_d < <(batch_sum "$tmp/batches")
 check "a carry survives kill -9: $((e_d - e_c)) uJ landed after the restart, $carried were carried" \
 	bash -c "[ $((e_d - e_c)) -ge $carried ] && grep -q 'of the state file had not landed: it goes with the first batch' '$tmp/log'"
 stop
+
+# Readings further apart than a wrap at full power (eacctd stopped with
+# SIGSTOP): said, not guessed. A powercap zone of 1 J that draws 1 W at
+# most wraps in 1 s.
+P=$tmp/powercap
+mkdir -p "$P/intel-rapl:0"
+echo package-0 >"$P/intel-rapl:0/name"
+echo 1000000 >"$P/intel-rapl:0/max_energy_range_uj"
+echo 1000000 >"$P/intel-rapl:0/constraint_0_max_power_uw"
+echo 500 >"$P/intel-rapl:0/energy_uj"
+sed -i "s|^powercap_root = .*|powercap_root = $P|" "$tmp/conf"
+: >"$tmp/log"
+start
+intervals 2
+kill -STOP "$daemon"
+sleep 1.6
+kill -CONT "$daemon"
+intervals 2
+check "readings further apart than a wrap at full power are reported" \
+	grep -q "package-0: readings .* apart, longer than its meter takes to wrap" "$tmp/log"
+check "... and shown in the status" bash -c "status .ledger.wrap_gap | grep -q 'package-0'"
+stop
+sed -i "s|^powercap_root = .*|powercap_root = /nonexistent|" "$tmp/conf"
 
 # CPUs online, not present: a fixture of 4 CPUs, one offline (without a
 # topology, as the kernel shows an offline CPU), then two more go offline.
@@ -146,7 +191,7 @@ start
 check "an offline CPU is not counted: package-0 has 3 CPUs online" grep -q "package-0: 3 CPU(s) online" "$tmp/log"
 check "... and no second package from the offline CPU" bash -c "! grep -q 'package-1' '$tmp/log'"
 echo "0" >"$C/online"
-sleep 0.6
+intervals 2
 check "CPUs going offline are seen at the next interval" grep -q "package-0: 1 CPU(s) online, were 3" "$tmp/log"
 stop
 tap_done eacctd-daemon
