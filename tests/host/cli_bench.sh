@@ -31,7 +31,7 @@ metrics_listen = 127.0.0.1:$port
 EOC
 "$bin/eacctd" -c "$tmp/conf" 2>"$tmp/log" &
 daemon=$!
-for i in $(seq 50); do grep -q "running:" "$tmp/log" && break; sleep 0.1; done
+for i in $(seq 50); do grep -q "eacctd: running: interval" "$tmp/log" && break; sleep 0.1; done
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 measure() {	# measure SUFFIX
 for i in $(seq 20); do

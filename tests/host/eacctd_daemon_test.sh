@@ -36,11 +36,11 @@ export -f status 2>/dev/null; export tmp
 # Start eacctd and wait until this one says "running:" (the log accumulates).
 start() {
 	local n0
-	n0=$(grep -c "running:" "$tmp/log" 2>/dev/null)
+	n0=$(grep -c "eacctd: running: interval" "$tmp/log" 2>/dev/null)
 	"$eacctd" -c "$tmp/conf" 2>>"$tmp/log" &
 	daemon=$!
 	for _ in $(seq 200); do
-		[ "$(grep -c "running:" "$tmp/log")" -gt "${n0:-0}" ] && break
+		[ "$(grep -c "eacctd: running: interval" "$tmp/log")" -gt "${n0:-0}" ] && break
 		sleep 0.1
 	done
 }

@@ -36,7 +36,7 @@ pue = 1.2
 EOC
 "$eacctd" -c "$tmp/conf" 2>"$tmp/log" &
 daemon=$!
-for i in $(seq 50); do grep -q "running:" "$tmp/log" && break; sleep 0.1; done
+for i in $(seq 50); do grep -q "eacctd: running: interval" "$tmp/log" && break; sleep 0.1; done
 sleep 0.5
 curl -sf "http://127.0.0.1:$port/metrics" >"$tmp/m"
 check "GET /metrics answers ($(wc -l <"$tmp/m") lines)" [ -s "$tmp/m" ]

@@ -45,7 +45,7 @@ p0=$(cat $F/intel-rapl:0/energy_uj); d0=$(cat $F/intel-rapl:0:0/energy_uj); q0=$
 /eacctd > /tmp/eacctd.log 2>&1 &
 daemon=$!
 i=0
-while ! grep -q "running:" /tmp/eacctd.log && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+while ! grep -q "eacctd: running: interval" /tmp/eacctd.log && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 rm /tmp/meter-pause
 sleep 1.5
 kill -9 $daemon

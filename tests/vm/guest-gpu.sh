@@ -57,7 +57,7 @@ g0=$(cat $H/energy1_input)
 /eacctd > /tmp/eacctd-gpu.log 2>&1 &
 daemon=$!
 i=0
-while ! grep -q "running:" /tmp/eacctd-gpu.log && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+while ! grep -q "eacctd: running: interval" /tmp/eacctd-gpu.log && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 rm /tmp/gmeter-pause
 
 # Busy 3:1: three processes in "three", one in "one", each keeping a

@@ -90,7 +90,7 @@ EOC
 	/eacctd > $log 2>&1 &
 	daemon=$!
 	i=0
-	while ! grep -q "running:" $log && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	while ! grep -q "eacctd: running: interval" $log && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 	rm -f /tmp/smeter-pause /tmp/sched-go
 	sh -c 'echo $$ > '$cg/$name-long'/cgroup.procs; exec /mockgpu-client /dev/dri/'$render' 30000 1 '$3' --go=/tmp/sched-go' > /tmp/$name-long.out &
 	l=$!

@@ -184,12 +184,19 @@ void domains_read(struct eacctd *e, uint64_t interval_ns, const uint64_t *busy_n
 	double cap;
 	int k;
 
+	struct timespec prev = e->dom.read_at;
+	uint64_t apart;
+
 	clock_gettime(CLOCK_BOOTTIME, &e->dom.read_at);
+	/* The wrap risk is the time between two readings of the meter itself. */
+	apart = prev.tv_sec || prev.tv_nsec ?
+		(uint64_t)(e->dom.read_at.tv_sec - prev.tv_sec) * 1000000000ULL +
+		(uint64_t)e->dom.read_at.tv_nsec - (uint64_t)prev.tv_nsec : interval_ns;
 	for (k = 0; k < e->dom.nr; k++) {
 		dom = &e->dom.list[k];
 		if (dom->meter || dom->nvml) {
 			metered_energy(e, dom);
-			check_wrap_gap(e, dom, interval_ns);
+			check_wrap_gap(e, dom, apart);
 			continue;
 		}
 		cap = (double)e->dom.pkg_cpus[dom->pkg] * (double)interval_ns;

@@ -176,13 +176,18 @@ static int interval(struct eacctd *e)
 	size_t i;
 	int k, err;
 
-	clock_gettime(CLOCK_BOOTTIME, &now);
 	err = activity_read(e, false);
 	if (err) {	/* the meters are not read: their energy goes with the next interval */
 		logmsg("reading BPF activity: %s", strerror(-err));
 		return err;
 	}
 	gpus_read(e);
+	/*
+	 * The interval ends here, with the activity just read and the meters
+	 * read next: a delay before this point (a stop, a slow collection)
+	 * falls inside both windows alike.
+	 */
+	clock_gettime(CLOCK_BOOTTIME, &now);
 	for (i = 0; i < e->act.nr_cgs; i++)
 		for (k = 0; k < EACCT_MAX_PKG; k++)
 			busy[k] += e->act.cgs[i].delta[k];
