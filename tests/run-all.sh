@@ -17,13 +17,16 @@ mkdir -p "$logdir"
 
 # Count TAP-style lines and cmocka's summaries in a suite's output.
 tally() {
-	local log=$1 rc=$2 p f
+	local log=$1 rc=${2:-1} p f
 	read -r p f < <(awk '
 		/^(\[[^]]*\] )?ok /		{ p++ }
 		/^(\[[^]]*\] )?not ok /	{ f++ }
 		/^\[  PASSED  \] [0-9]+ test/	{ p += $4 }
 		/^\[  FAILED  \] [0-9]+ test/	{ f += $4 }
-		END { print p + 0, f + 0 }' "$log")
+		END { print p + 0, f + 0 }' "$log" || echo "0 1")
+	# A log that cannot be read says nothing passed.
+	p=${p:-0}
+	f=${f:-1}
 	# A suite that failed without saying why still counts as a failure.
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1
@@ -36,6 +39,7 @@ suite() {
 	local name=$1
 	shift
 	echo "=== $name"
+	mkdir -p "$logdir"
 	"$@" 2>&1 | tee "$logdir/$name.log"
 	tally "$logdir/$name.log" "${PIPESTATUS[0]}"
 }
