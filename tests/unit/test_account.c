@@ -87,6 +87,34 @@ static void test_cpu_split_exact(void **state)
 	eacct_batch_free(&b);
 }
 
+/* The cgroup ran on a package where none of its processes did: its rows still add up. */
+static void test_processes_elsewhere(void **state)
+{
+	static const uint64_t ids[] = { 10 }, act[] = { 500 };
+	static const uint64_t p1[8] = { 0, 300 }, p2[8] = { 0, 100 }, p3[8] = { 0 };
+	const struct account_proc procs[] = { { 1, 10, p1, "a" }, { 2, 10, p2, "b" } };
+	const struct account_proc idle[] = { { 3, 10, p3, "c" } };
+	const struct account_domain dom = {
+		.id = CPU0, .energy_uj = 1000, .carbon_ug = 10, .capacity = 0,
+		.policy = EACCT_IDLE_PROPORTIONAL, .n = 1, .ids = ids, .act = act, .pkg = 0,
+	};
+	struct account_input in = { &dom, 1, procs, 2 };
+	struct eacct_batch b;
+
+	(void)state;
+	eacct_batch_init(&b, 1);
+	assert_int_equal(account_batch(&b, &in), 0);
+	assert_true(process_sum(&b, 10, CPU0) == 1000);
+	assert_true(b.processes[0].energy_uj == 750);	/* 3:1 by their time elsewhere */
+	eacct_batch_free(&b);
+	in.procs = idle;
+	in.nr_procs = 1;
+	eacct_batch_init(&b, 1);
+	assert_int_equal(account_batch(&b, &in), 0);
+	assert_true(process_sum(&b, 10, CPU0) == 1000);	/* no time at all: alike */
+	eacct_batch_free(&b);
+}
+
 static void test_unattributed_and_gpu(void **state)
 {
 	static const uint64_t ids[] = { 7 }, act[] = { 250 };
@@ -231,6 +259,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cpu_split_exact),
+		cmocka_unit_test(test_processes_elsewhere),
 		cmocka_unit_test(test_unattributed_and_gpu),
 		cmocka_unit_test(test_extremes),
 		cmocka_unit_test(test_merge),

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "account.h"
+#include "cpu_account.h"
 #include "lib/carbon.h"
 
 /* The processes of @cgroup_id: a run in @in->procs, sorted by cgroup. */
@@ -32,6 +33,16 @@ static size_t procs_of(const struct account_input *in, uint64_t cgroup_id,
 		;
 	*first = lo;
 	return n;
+}
+
+static uint64_t sum_of(const uint64_t *v, size_t n)
+{
+	uint64_t sum = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		sum |= v[i];	/* zero or not is all that is asked */
+	return sum;
 }
 
 /* A cgroup's charge on a CPU domain, over its processes by their time there. */
@@ -55,6 +66,20 @@ static int add_processes(struct eacct_batch *b, const struct account_input *in,
 	p = in->procs + first;
 	for (i = 0; i < n; i++)
 		act[i] = p[i].act[dom->pkg];
+	/*
+	 * None of them ran on this package in the interval, yet the cgroup
+	 * did (its time while eacctd was down, say, which the processes'
+	 * fresh baselines do not hold): by their time on any package, else
+	 * alike. A cgroup's charge always lands on its processes' rows.
+	 */
+	if (!sum_of(act, n)) {
+		for (i = 0; i < n; i++)
+			for (int k = 0; k < EACCT_MAX_PKG; k++)
+				act[i] += p[i].act[k];
+		if (!sum_of(act, n))
+			for (i = 0; i < n; i++)
+				act[i] = 1;
+	}
 	eacct_split(charge, act, n, 0, EACCT_IDLE_PROPORTIONAL, share);
 	eacct_split(carbon, share, n, 0, EACCT_IDLE_PROPORTIONAL, cshare);
 	for (i = 0; i < n && !err; i++)
