@@ -16,6 +16,7 @@
 
 #include "lib/batch.h"
 #include "lib/cgroupfs.h"
+#include "lib/sysfile.h"
 
 static char cgroup_root[4096];
 
@@ -42,14 +43,7 @@ static int resolve(const char *cgroup, uint64_t *id)
 
 static int read_seq(uint64_t *seq)
 {
-	FILE *f = fopen("/sys/kernel/eacct/seq", "r");
-	int ok;
-
-	if (!f)
-		return -errno;
-	ok = fscanf(f, "%" SCNu64, seq) == 1;
-	fclose(f);
-	return ok ? 0 : -EINVAL;
+	return eacct_file_u64(AT_FDCWD, "/sys/kernel/eacct/seq", seq);
 }
 
 static int read_records(struct eacct_batch *b, FILE *f, const char *name)
